@@ -89,27 +89,16 @@ pub fn example_workflow(name: &str) -> PathBuf {
     path
 }
 
-/// The Glue pipeline example workflow, once the `gluepipeline` connector is there
-/// to run it: see [`example_for`].
-pub fn glue_pipeline_example() -> Option<PathBuf> {
+/// The Glue pipeline example workflow, checked to be served by the
+/// `gluepipeline` plugin library (a missing or wrong library fails the test).
+pub fn glue_pipeline_example() -> PathBuf {
     example_for("glue-pipeline.yaml", Plugin::GluePipeline)
 }
 
-/// The example workflow `name` for `plugin`, if the file exists.
-///
-/// `None` while the file does not exist (its connector is still being written; a
-/// note goes to stderr). Once it exists the connector must be complete: a missing
-/// library, or one that does not serve the plugin's source type, fails the test
-/// instead of skipping it.
-pub fn example_for(name: &str, plugin: Plugin) -> Option<PathBuf> {
-    let path = workspace_root().join("examples/workflows").join(name);
-    if !path.is_file() {
-        eprintln!(
-            "{} does not exist yet: the part of this test that runs it did not run",
-            path.display()
-        );
-        return None;
-    }
+/// The example workflow `name` for `plugin`, after checking that `plugin`'s
+/// library is built and serves the plugin's source type.
+pub fn example_for(name: &str, plugin: Plugin) -> PathBuf {
+    let path = example_workflow(name);
     let library = plugin.path();
     let out = std::process::Command::new(omctl_binary())
         .args(["plugins", "list", "--json", "--plugin"])
@@ -136,7 +125,7 @@ pub fn example_for(name: &str, plugin: Plugin) -> Option<PathBuf> {
         library.display(),
         plugin.source_type()
     );
-    Some(path)
+    path
 }
 
 /// A workflow template of `tests/workflows/`, editable before it is written.
@@ -149,6 +138,16 @@ impl Workflow {
             .join("workflows")
             .join(name);
         let text = std::fs::read_to_string(&path)
+            .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+        Workflow(
+            serde_yaml::from_str(&text)
+                .unwrap_or_else(|e| panic!("{} is not YAML: {e}", path.display())),
+        )
+    }
+
+    /// A workflow file anywhere (an example of `examples/workflows/`, say).
+    pub fn from_file(path: &Path) -> Workflow {
+        let text = std::fs::read_to_string(path)
             .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
         Workflow(
             serde_yaml::from_str(&text)

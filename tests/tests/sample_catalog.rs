@@ -3,6 +3,7 @@
 //! reviewed snapshots.
 
 use glue_mock::{Catalog, GlueMock};
+use om_mock::OmMock;
 use omctl_e2e::*;
 use serde_json::{Value, json};
 
@@ -54,9 +55,7 @@ async fn glue_database_example_fills_the_server() {
 
 #[tokio::test]
 async fn both_glue_workflows_fill_the_server_and_a_rerun_changes_nothing() {
-    let Some(pipeline_workflow) = glue_pipeline_example() else {
-        return;
-    };
+    let pipeline_workflow = glue_pipeline_example();
     let anchor = anchor();
     let glue = GlueMock::start(sample_catalog_at(anchor)).await;
     let om = openmetadata().await;
@@ -189,4 +188,55 @@ fn stable_order(mut records: Vec<Value>) -> Vec<Value> {
     };
     records.sort_by_cached_key(|r| (rank(r), key(r)));
     records
+}
+
+/// omctl's options for a connection whose schema has no `connectionArguments`
+/// (GluePipeline) go in `workflowConfig.config.connectionArguments` and reach the
+/// connector through the real binary and plugin.
+#[tokio::test]
+async fn pipeline_options_in_workflow_config_reach_the_connector() {
+    let example = glue_pipeline_example();
+    let glue = GlueMock::start(sample_catalog_at(anchor())).await;
+    let standalone = |om: &OmMock| -> Vec<String> {
+        om.entities("pipelines")
+            .iter()
+            .filter(|p| {
+                p["sourceUrl"]
+                    .as_str()
+                    .is_some_and(|u| u.contains("/editor/job/") || u.contains("/crawlers/"))
+            })
+            .map(|p| p["name"].as_str().unwrap_or("?").to_string())
+            .collect()
+    };
+
+    // By default, jobs and crawlers outside workflows become pipelines too.
+    let om = openmetadata().await;
+    let omctl = Omctl::new(&glue, &om);
+    omctl
+        .run(&example, Plugin::GluePipeline, &[])
+        .await
+        .assert_code(0);
+    assert!(
+        !standalone(&om).is_empty(),
+        "the sample account has standalone jobs"
+    );
+
+    let om = openmetadata().await;
+    let omctl = Omctl::new(&glue, &om);
+    let workflow = omctl.write(
+        "no-standalone.yaml",
+        &Workflow::from_file(&example).set(
+            "workflowConfig.config.connectionArguments.includeStandaloneJobs",
+            false,
+        ),
+    );
+    omctl
+        .run(&workflow, Plugin::GluePipeline, &[])
+        .await
+        .assert_code(0);
+    assert!(
+        !om.entities("pipelines").is_empty(),
+        "workflows are still pipelines"
+    );
+    assert_eq!(standalone(&om), Vec::<String>::new());
 }

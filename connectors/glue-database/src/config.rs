@@ -7,7 +7,7 @@ use om_spec::generated::entity::services::connections::database::glue_connection
 use om_spec::generated::metadata_ingestion::database_service_metadata_pipeline::DatabaseServiceMetadataPipeline;
 use serde_json::Value;
 
-use crate::filter::Filter;
+use om_spec::filter::Filter;
 
 /// `connectionArguments` keys this connector reads (beyond connector-aws's).
 pub const GLUE_ARGUMENT_KEYS: &[&str] = &["resourceShareType", "externalTableLineage"];
@@ -94,7 +94,7 @@ impl GlueConfig {
             }
         }
 
-        let bad = |e: crate::filter::InvalidPattern| ConnectorError::config(e);
+        let bad = |e: om_spec::filter::InvalidPattern| ConnectorError::config(e);
         let filters = Filters {
             database: Filter::new(
                 "databaseFilterPattern",

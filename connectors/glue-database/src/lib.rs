@@ -8,7 +8,6 @@
 
 pub mod columns;
 pub mod config;
-pub mod filter;
 pub mod names;
 pub mod source;
 pub mod table;

@@ -1,9 +1,10 @@
 //! The workflow's `source` section, read and checked once.
 //!
-//! OpenMetadata's `GluePipelineConnection` has no `connectionArguments`; omctl's
-//! extra options are read from that key all the same (see the README: a workflow
-//! that sets them is an omctl workflow, not an OpenMetadata one), and the rest of
-//! the connection is checked strictly against the spec.
+//! OpenMetadata's `GluePipelineConnection` has no `connectionArguments`; users put
+//! omctl's options in `workflowConfig.config.connectionArguments`, which the host
+//! merges into the connection's `connectionArguments` before the plugin sees it
+//! (see the README). They are read from there and removed, and the rest of the
+//! connection is checked strictly against the spec.
 
 use std::collections::BTreeMap;
 
@@ -14,7 +15,7 @@ use om_spec::generated::entity::services::connections::pipeline::glue_pipeline_c
 use om_spec::generated::metadata_ingestion::pipeline_service_metadata_pipeline::PipelineServiceMetadataPipeline;
 use serde_json::Value;
 
-use crate::filter::Filter;
+use om_spec::filter::Filter;
 
 /// `connectionArguments` keys this connector reads (beyond connector-aws's).
 pub const PIPELINE_ARGUMENT_KEYS: &[&str] = &[

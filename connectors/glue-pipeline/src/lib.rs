@@ -7,7 +7,6 @@
 //! IAM policy and the intentional differences from upstream.
 
 pub mod config;
-pub mod filter;
 pub mod lineage;
 pub mod pipeline;
 pub mod schedule;

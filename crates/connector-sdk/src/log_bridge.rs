@@ -7,11 +7,13 @@
 //! plugin sets once and which forwards to the host of the latest call.
 
 use std::fmt::Write as _;
+use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Arc, Once, RwLock};
 
 use connector_abi::LogLevel;
 use tracing::field::{Field, Visit};
-use tracing::{Dispatch, Event, Level, Subscriber};
+use tracing::subscriber::Interest;
+use tracing::{Dispatch, Event, Level, Metadata, Subscriber};
 use tracing_subscriber::filter::LevelFilter;
 use tracing_subscriber::layer::{Context as LayerContext, Layer, SubscriberExt};
 
@@ -20,6 +22,36 @@ use crate::context::HostSink;
 /// The host of the latest call, for events outside a call's dispatcher.
 static LATEST_HOST: RwLock<Option<Arc<dyn HostSink>>> = RwLock::new(None);
 static GLOBAL: Once = Once::new();
+/// The most verbose level the global dispatcher forwards: the `logLevel` of the
+/// latest run (`LogLevel` numbering; INFO until a run says otherwise). Without it,
+/// every trace event of the libraries a connector uses (the AWS SDK's, say) would be
+/// built and formatted in the connector's own tasks, only to be dropped by the host.
+static FALLBACK_LEVEL: AtomicU8 = AtomicU8::new(LogLevel::INFO.0);
+
+/// Sets the level of events outside a call's dispatcher to `filter`.
+pub(crate) fn set_fallback_level(filter: LevelFilter) {
+    let level = match filter.into_level() {
+        None => 0,
+        Some(Level::ERROR) => LogLevel::ERROR.0,
+        Some(Level::WARN) => LogLevel::WARN.0,
+        Some(Level::INFO) => LogLevel::INFO.0,
+        Some(Level::DEBUG) => LogLevel::DEBUG.0,
+        Some(Level::TRACE) => LogLevel::TRACE.0,
+    };
+    FALLBACK_LEVEL.store(level, Ordering::Relaxed);
+    // Callsites cache whether they are enabled; make them ask again.
+    tracing::callsite::rebuild_interest_cache();
+}
+
+fn log_level(level: &Level) -> LogLevel {
+    match *level {
+        Level::ERROR => LogLevel::ERROR,
+        Level::WARN => LogLevel::WARN,
+        Level::INFO => LogLevel::INFO,
+        Level::DEBUG => LogLevel::DEBUG,
+        Level::TRACE => LogLevel::TRACE,
+    }
+}
 
 /// The level filter for a run's `logLevel` (`info` when absent or unknown).
 pub(crate) fn level_filter(log_level: Option<&str>) -> LevelFilter {
@@ -57,15 +89,23 @@ struct ToHost {
 }
 
 impl<S: Subscriber> Layer<S> for ToHost {
+    fn register_callsite(&self, _metadata: &'static Metadata<'static>) -> Interest {
+        match self.host {
+            // The fallback's level changes from run to run: ask per event.
+            None => Interest::sometimes(),
+            // A call's dispatcher filters by its own level (see `dispatch_for`).
+            Some(_) => Interest::always(),
+        }
+    }
+
+    fn enabled(&self, metadata: &Metadata<'_>, _ctx: LayerContext<'_, S>) -> bool {
+        self.host.is_some()
+            || log_level(metadata.level()).0 <= FALLBACK_LEVEL.load(Ordering::Relaxed)
+    }
+
     fn on_event(&self, event: &Event<'_>, _ctx: LayerContext<'_, S>) {
         let meta = event.metadata();
-        let level = match *meta.level() {
-            Level::ERROR => LogLevel::ERROR,
-            Level::WARN => LogLevel::WARN,
-            Level::INFO => LogLevel::INFO,
-            Level::DEBUG => LogLevel::DEBUG,
-            Level::TRACE => LogLevel::TRACE,
-        };
+        let level = log_level(meta.level());
         let mut text = Text::default();
         event.record(&mut text);
         let message = text.finish();
@@ -164,6 +204,32 @@ mod tests {
                 r#"path="x.json""#.to_owned()
             )
         );
+    }
+
+    #[test]
+    fn the_fallback_forwards_up_to_the_latest_runs_level() {
+        // The fallback serves tasks a connector spawns itself, outside any call.
+        let lines = Arc::new(Lines::default());
+        *LATEST_HOST.write().unwrap() = Some(lines.clone());
+        let fallback = Dispatch::new(tracing_subscriber::registry().with(ToHost { host: None }));
+        tracing::dispatcher::with_default(&fallback, || {
+            set_fallback_level(LevelFilter::WARN);
+            tracing::info!("dropped: the run logs at WARN");
+            tracing::warn!("kept");
+            set_fallback_level(LevelFilter::DEBUG);
+            tracing::debug!("kept: the next run logs at DEBUG");
+            tracing::trace!("dropped");
+        });
+        set_fallback_level(LevelFilter::INFO);
+        *LATEST_HOST.write().unwrap() = None;
+        let got: Vec<String> = lines
+            .0
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|l| l.2.clone())
+            .collect();
+        assert_eq!(got, ["kept", "kept: the next run logs at DEBUG"]);
     }
 
     #[test]

@@ -26,6 +26,10 @@ const BUFFERED_RECORDS: usize = 1024;
 const CANCEL_POLL: Duration = Duration::from_millis(100);
 /// Worker threads of the plugin's runtime: a connector mostly waits on I/O.
 const WORKER_THREADS: usize = 2;
+/// Stack of each worker. Tokio's default (2 MiB) is too small for some generated
+/// deserializers in debug builds (the AWS SDK's Glue job parser needs ~2.7 MiB);
+/// unused stack costs only address space.
+const WORKER_STACK: usize = 16 * 1024 * 1024;
 
 /// The runtime of this copy of the SDK (one per plugin library), made on first use.
 pub(crate) fn runtime() -> Result<&'static Runtime, BoundaryError> {
@@ -34,6 +38,7 @@ pub(crate) fn runtime() -> Result<&'static Runtime, BoundaryError> {
         .get_or_init(|| {
             tokio::runtime::Builder::new_multi_thread()
                 .worker_threads(WORKER_THREADS)
+                .thread_stack_size(WORKER_STACK)
                 .thread_name("omctl-connector")
                 .enable_all()
                 .build()
@@ -93,7 +98,9 @@ impl Call {
         let cancel = CancelToken::default();
         let done = CancelToken::default();
         let ctx = Context::new(host.clone(), cancel.clone(), run.clone());
-        let dispatch = dispatch_for(host.clone(), level_filter(run.log_level.as_deref()));
+        let filter = level_filter(run.log_level.as_deref());
+        crate::log_bridge::set_fallback_level(filter);
+        let dispatch = dispatch_for(host.clone(), filter);
         rt.spawn(watch_host(host, cancel.clone(), done.clone()));
         Call {
             cancel,

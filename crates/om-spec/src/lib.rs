@@ -73,6 +73,7 @@
 //! declared properties that also allow extra keys keep them in `additional_properties`.
 
 pub(crate) mod de;
+pub mod filter;
 pub mod fqn;
 // prettyplease formats the generated code; rustfmt would fight it and fail `codegen --check`.
 #[rustfmt::skip]

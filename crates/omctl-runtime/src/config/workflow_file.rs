@@ -144,6 +144,12 @@ impl WorkflowFile {
 
     /// The `source` section as JSON, what a connector is opened with. It holds the
     /// connection's secrets in plain text: hand it to the plugin, never to a log.
+    ///
+    /// `workflowConfig.config.connectionArguments` (a free-form map in the spec) is
+    /// merged into `serviceConnection.config.connectionArguments`: it is where
+    /// omctl's connector options go for connections whose schema has no
+    /// `connectionArguments` (such as `GluePipeline`), so that the file stays valid
+    /// for OpenMetadata. A key the connection sets itself wins.
     pub fn source_json(&self) -> serde_json::Value {
         // Serialising generated types (maps, strings, numbers) cannot fail.
         let mut source =
@@ -151,7 +157,34 @@ impl WorkflowFile {
         if let (Some(connection), Some(map)) = (&self.plugin_connection, source.as_object_mut()) {
             map.insert("serviceConnection".to_string(), connection.json.clone());
         }
+        if let (Some(extra), Some(connection)) = (
+            self.workflow_connection_arguments(),
+            source
+                .pointer_mut("/serviceConnection/config")
+                .and_then(serde_json::Value::as_object_mut),
+        ) {
+            let arguments = connection
+                .entry("connectionArguments")
+                .or_insert_with(|| serde_json::Value::Object(Default::default()));
+            if let Some(arguments) = arguments.as_object_mut() {
+                for (key, value) in extra {
+                    arguments
+                        .entry(key.clone())
+                        .or_insert_with(|| value.clone());
+                }
+            }
+        }
         source
+    }
+
+    /// `workflowConfig.config.connectionArguments`, when it is a map.
+    fn workflow_connection_arguments(&self) -> Option<&serde_json::Map<String, serde_json::Value>> {
+        self.config
+            .workflow_config
+            .config
+            .as_ref()?
+            .get("connectionArguments")?
+            .as_object()
     }
 
     /// `source.serviceConnection.config.type` as written, if any.
@@ -366,6 +399,42 @@ workflowConfig:
             err.to_string().contains("missing field `hostPort`"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn workflow_config_connection_arguments_reach_the_connector() {
+        // GluePipeline's schema has no connectionArguments: omctl's options for it
+        // go in workflowConfig.config, which the spec leaves free-form.
+        let text = GLUE
+            .replace("      type: Glue\n", "      type: GluePipeline\n")
+            .replace("  type: glue\n", "  type: gluepipeline\n")
+            .replace(
+                "      type: DatabaseMetadata\n      markDeletedTables: true\n",
+                "      type: PipelineMetadata\n",
+            )
+            .replace(
+                "  raiseOnError: false\n",
+                "  raiseOnError: false\n  config:\n    connectionArguments:\n      includeStandaloneJobs: false\n      concurrency: 4\n",
+            );
+        let wf = parse(&text).unwrap();
+        let source = wf.source_json();
+        let args = &source["serviceConnection"]["config"]["connectionArguments"];
+        assert_eq!(args["includeStandaloneJobs"], false, "{source}");
+        assert_eq!(args["concurrency"], 4);
+
+        // A key the connection sets itself wins over workflowConfig.config.
+        let text = GLUE.replace(
+            "        awsRegion: us-east-1\n",
+            "        awsRegion: us-east-1\n      connectionArguments:\n        maxAttempts: 3\n",
+        )
+        .replace(
+            "  raiseOnError: false\n",
+            "  raiseOnError: false\n  config:\n    connectionArguments:\n      maxAttempts: 7\n      catalogId: \"123\"\n",
+        );
+        let source = parse(&text).unwrap().source_json();
+        let args = &source["serviceConnection"]["config"]["connectionArguments"];
+        assert_eq!(args["maxAttempts"], 3, "{source}");
+        assert_eq!(args["catalogId"], "123");
     }
 
     #[test]

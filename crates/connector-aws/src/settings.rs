@@ -156,7 +156,11 @@ impl AwsSettings {
                 .as_ref()
                 .map(|s| s.expose().to_string()),
         );
-        let token = non_empty(&aws.aws_session_token);
+        let token = non_empty(
+            &aws.aws_session_token
+                .as_ref()
+                .map(|s| s.expose().to_string()),
+        );
         let keys = match (access, secret) {
             (Some(access_key_id), Some(secret)) => Some(StaticKeys {
                 access_key_id,
@@ -373,7 +377,7 @@ mod tests {
         );
         let f = AWSCredentials {
             aws_region: "us-east-1".into(),
-            aws_session_token: Some("tok".into()),
+            aws_session_token: Some(Secret::new("tok")),
             ..Default::default()
         };
         assert!(
@@ -415,7 +419,7 @@ mod tests {
     #[test]
     fn debug_never_shows_secrets() {
         let mut f = fields();
-        f.aws_session_token = Some("session-token-value".into());
+        f.aws_session_token = Some(Secret::new("session-token-value"));
         let s = AwsSettings::new(&f, None, &[]).unwrap();
         let d = format!("{s:?}");
         assert!(

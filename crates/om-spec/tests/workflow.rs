@@ -184,6 +184,22 @@ fn secrets_stay_out_of_debug_output() {
 }
 
 #[test]
+fn an_aws_session_token_is_masked_like_the_secret_key() {
+    // OpenMetadata's spec does not mark awsSessionToken as a password; the
+    // generator treats it as one all the same (UNMARKED_SECRETS in the xtask).
+    use om_spec::generated::security::credentials::aws_credentials::AWSCredentials;
+    let creds: AWSCredentials = serde_json::from_value(serde_json::json!({
+        "awsRegion": "us-east-1",
+        "awsSessionToken": "FwoGZXIvYXdzEXAMPLETOKEN",
+    }))
+    .unwrap();
+    let debug = format!("{creds:?}");
+    assert!(!debug.contains("EXAMPLETOKEN"), "{debug}");
+    let wire = serde_json::to_value(&creds).unwrap();
+    assert_eq!(wire["awsSessionToken"], "FwoGZXIvYXdzEXAMPLETOKEN");
+}
+
+#[test]
 fn default_config_equals_parsed_empty_sections() {
     use om_spec::generated::metadata_ingestion::database_service_metadata_pipeline::DatabaseServiceMetadataPipeline;
     let parsed: DatabaseServiceMetadataPipeline = serde_json::from_str("{}").unwrap();

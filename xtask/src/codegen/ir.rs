@@ -67,6 +67,15 @@ pub enum Shape {
     },
 }
 
+/// Credentials that OpenMetadata's spec does not mark `format: password` but that
+/// are as sensitive as those it does (a session token grants what the keys grant).
+/// They become `Secret` too, so that `Debug` masks them; their wire form is the
+/// same plain string, and the spec itself is left as upstream has it.
+const UNMARKED_SECRETS: &[(&str, &str)] = &[(
+    "security/credentials/awsCredentials.json",
+    "/properties/awsSessionToken",
+)];
+
 /// How a union picks its branch: the string at `path` (`["type"]`, or `["config", "type"]`
 /// for the service-connection wrappers) names it; `tags[i]` are the strings of branch `i`.
 #[derive(Debug, Clone)]
@@ -526,7 +535,9 @@ impl Builder<'_> {
         let t = primary_type(s);
         Ok(match t.as_deref() {
             Some("string") => {
-                if s.get("format").and_then(Value::as_str) == Some("password") {
+                if s.get("format").and_then(Value::as_str) == Some("password")
+                    || UNMARKED_SECRETS.contains(&(at.file.as_str(), at.pointer.as_str()))
+                {
                     Ty::Secret
                 } else {
                     Ty::Str

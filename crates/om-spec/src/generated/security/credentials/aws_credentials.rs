@@ -39,7 +39,7 @@ pub struct AWSCredentials {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub aws_session_token: Option<String>,
+    pub aws_session_token: Option<crate::Secret>,
     /// Use IAM authentication where a connector supports it.
     #[serde(rename = "enabled", default = "default_aws_credentials_enabled")]
     pub enabled: bool,
@@ -140,7 +140,7 @@ pub mod lenient {
             default,
             skip_serializing_if = "Option::is_none"
         )]
-        pub aws_session_token: Option<String>,
+        pub aws_session_token: Option<crate::Secret>,
         /// Use IAM authentication where a connector supports it.
         #[serde(rename = "enabled", default, skip_serializing_if = "Option::is_none")]
         pub enabled: Option<bool>,

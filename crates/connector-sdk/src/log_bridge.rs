@@ -38,9 +38,9 @@ pub(crate) fn set_fallback_level(filter: LevelFilter) {
         Some(Level::DEBUG) => LogLevel::DEBUG.0,
         Some(Level::TRACE) => LogLevel::TRACE.0,
     };
+    // No interest-cache rebuild: the fallback layer answers `Interest::sometimes()`
+    // for every callsite, so `enabled` reads this level at each event.
     FALLBACK_LEVEL.store(level, Ordering::Relaxed);
-    // Callsites cache whether they are enabled; make them ask again.
-    tracing::callsite::rebuild_interest_cache();
 }
 
 fn log_level(level: &Level) -> LogLevel {

@@ -377,7 +377,17 @@ fn list_messages(
         all.len().min(max)
     );
     for (step, f) in all.iter().take(max) {
-        let _ = writeln!(out, "  [{step}] {}: {}", f.name, one_line(&f.error));
+        let _ = writeln!(out, "  [{step}] {}", message_line(&f.name, &f.error));
+    }
+}
+
+/// `name: message`, or the message alone when it already starts with the name
+/// (messages are written to stand on their own in the report).
+fn message_line(name: &str, message: &str) -> String {
+    if message.starts_with(name) {
+        one_line(message)
+    } else {
+        format!("{name}: {}", one_line(message))
     }
 }
 
@@ -446,6 +456,21 @@ fn civil_from_days(days: i64) -> (i64, u32, u32) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_message_that_names_its_subject_is_not_prefixed_twice() {
+        assert_eq!(
+            message_line(
+                "lineage a -> b",
+                "lineage a -> b skipped: a is not on the server"
+            ),
+            "lineage a -> b skipped: a is not on the server"
+        );
+        assert_eq!(
+            message_line("svc.db.sch.t", "column `c` has a type omctl cannot read"),
+            "svc.db.sch.t: column `c` has a type omctl cannot read"
+        );
+    }
 
     fn step(name: &str, records: u64, errors: u64) -> StepSummary {
         let mut s = StepSummary::new(name);

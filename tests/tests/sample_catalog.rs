@@ -239,4 +239,15 @@ async fn pipeline_options_in_workflow_config_reach_the_connector() {
         "workflows are still pipelines"
     );
     assert_eq!(standalone(&om), Vec::<String>::new());
+    // The options are for the connector only: the service connection the server
+    // stores is the one the file wrote (OpenMetadata's GluePipelineConnection has
+    // no connectionArguments and a real server refuses the key).
+    let services = om.entities("services/pipelineServices");
+    assert_eq!(services.len(), 1, "{services:#?}");
+    let connection = &services[0]["connection"]["config"];
+    assert_eq!(connection["type"], "GluePipeline", "{connection:#}");
+    assert!(
+        connection.get("connectionArguments").is_none(),
+        "omctl's connector options reached the server: {connection:#}"
+    );
 }

@@ -82,6 +82,14 @@ fn non_empty(o: &Option<String>) -> Option<String> {
         .map(str::to_string)
 }
 
+/// [`non_empty`] for a secret; the value never leaves a [`Secret`].
+fn non_empty_secret(o: &Option<Secret>) -> Option<Secret> {
+    o.as_ref()
+        .map(|s| s.expose().trim())
+        .filter(|s| !s.is_empty())
+        .map(Secret::new)
+}
+
 fn check_url(value: &str, what: impl Fn(String) -> AwsError) -> Result<String, AwsError> {
     let v = value.trim();
     let rest = v
@@ -151,21 +159,13 @@ impl AwsSettings {
         }
 
         let access = non_empty(&aws.aws_access_key_id);
-        let secret = non_empty(
-            &aws.aws_secret_access_key
-                .as_ref()
-                .map(|s| s.expose().to_string()),
-        );
-        let token = non_empty(
-            &aws.aws_session_token
-                .as_ref()
-                .map(|s| s.expose().to_string()),
-        );
+        let secret = non_empty_secret(&aws.aws_secret_access_key);
+        let token = non_empty_secret(&aws.aws_session_token);
         let keys = match (access, secret) {
-            (Some(access_key_id), Some(secret)) => Some(StaticKeys {
+            (Some(access_key_id), Some(secret_access_key)) => Some(StaticKeys {
                 access_key_id,
-                secret_access_key: Secret::new(secret),
-                session_token: token.map(Secret::new),
+                secret_access_key,
+                session_token: token,
             }),
             (None, None) => {
                 if token.is_some() {

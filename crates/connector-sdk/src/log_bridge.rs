@@ -30,14 +30,8 @@ static FALLBACK_LEVEL: AtomicU8 = AtomicU8::new(LogLevel::INFO.0);
 
 /// Sets the level of events outside a call's dispatcher to `filter`.
 pub(crate) fn set_fallback_level(filter: LevelFilter) {
-    let level = match filter.into_level() {
-        None => 0,
-        Some(Level::ERROR) => LogLevel::ERROR.0,
-        Some(Level::WARN) => LogLevel::WARN.0,
-        Some(Level::INFO) => LogLevel::INFO.0,
-        Some(Level::DEBUG) => LogLevel::DEBUG.0,
-        Some(Level::TRACE) => LogLevel::TRACE.0,
-    };
+    // `LevelFilter::OFF` has no level: 0 is below every `LogLevel`.
+    let level = filter.into_level().map_or(0, |l| log_level(&l).0);
     // No interest-cache rebuild: the fallback layer answers `Interest::sometimes()`
     // for every callsite, so `enabled` reads this level at each event.
     FALLBACK_LEVEL.store(level, Ordering::Relaxed);

@@ -112,7 +112,7 @@ impl BatchSource for Unopened {
 /// this run's settings. It holds secrets: never log it.
 pub fn plugin_config(workflow: &WorkflowFile, dry_run: bool, log_level: &str) -> serde_json::Value {
     let config = PluginConfig::new(
-        workflow.source_json(),
+        workflow.plugin_source_json(),
         PluginRunOptions {
             dry_run,
             log_level: Some(log_level.to_string()),

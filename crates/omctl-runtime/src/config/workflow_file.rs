@@ -142,14 +142,9 @@ impl WorkflowFile {
         self.config.workflow_config.logger_level
     }
 
-    /// The `source` section as JSON, what a connector is opened with. It holds the
-    /// connection's secrets in plain text: hand it to the plugin, never to a log.
-    ///
-    /// `workflowConfig.config.connectionArguments` (a free-form map in the spec) is
-    /// merged into `serviceConnection.config.connectionArguments`: it is where
-    /// omctl's connector options go for connections whose schema has no
-    /// `connectionArguments` (such as `GluePipeline`), so that the file stays valid
-    /// for OpenMetadata. A key the connection sets itself wins.
+    /// The `source` section as JSON, as the file wrote it: what OpenMetadata may
+    /// see (the service connection the sink stores comes from here). It holds the
+    /// connection's secrets in plain text: never log it.
     pub fn source_json(&self) -> serde_json::Value {
         // Serialising generated types (maps, strings, numbers) cannot fail.
         let mut source =
@@ -157,6 +152,18 @@ impl WorkflowFile {
         if let (Some(connection), Some(map)) = (&self.plugin_connection, source.as_object_mut()) {
             map.insert("serviceConnection".to_string(), connection.json.clone());
         }
+        source
+    }
+
+    /// The `source` section a connector is opened with: [`Self::source_json`] with
+    /// `workflowConfig.config.connectionArguments` (a free-form map in the spec)
+    /// merged into `serviceConnection.config.connectionArguments`. That is where
+    /// omctl's connector options go for connections whose schema has no
+    /// `connectionArguments` (such as `GluePipeline`), so that the file stays valid
+    /// for OpenMetadata; a key the connection sets itself wins. Only the plugin sees
+    /// the merge: a server would refuse the key where its schema has none.
+    pub fn plugin_source_json(&self) -> serde_json::Value {
+        let mut source = self.source_json();
         if let (Some(extra), Some(connection)) = (
             self.workflow_connection_arguments(),
             source
@@ -417,10 +424,18 @@ workflowConfig:
                 "  raiseOnError: false\n  config:\n    connectionArguments:\n      includeStandaloneJobs: false\n      concurrency: 4\n",
             );
         let wf = parse(&text).unwrap();
-        let source = wf.source_json();
+        let source = wf.plugin_source_json();
         let args = &source["serviceConnection"]["config"]["connectionArguments"];
         assert_eq!(args["includeStandaloneJobs"], false, "{source}");
         assert_eq!(args["concurrency"], 4);
+        // What the server may see keeps the connection as written.
+        let written = wf.source_json();
+        assert!(
+            written["serviceConnection"]["config"]
+                .get("connectionArguments")
+                .is_none(),
+            "{written}"
+        );
 
         // A key the connection sets itself wins over workflowConfig.config.
         let text = GLUE.replace(
@@ -431,7 +446,7 @@ workflowConfig:
             "  raiseOnError: false\n",
             "  raiseOnError: false\n  config:\n    connectionArguments:\n      maxAttempts: 7\n      catalogId: \"123\"\n",
         );
-        let source = parse(&text).unwrap().source_json();
+        let source = parse(&text).unwrap().plugin_source_json();
         let args = &source["serviceConnection"]["config"]["connectionArguments"];
         assert_eq!(args["maxAttempts"], 3, "{source}");
         assert_eq!(args["catalogId"], "123");

@@ -1,5 +1,5 @@
 //! The harness of omctl's end-to-end tests: the real `omctl` binary loading the real
-//! connector plugins (`libglue_database.so`, `libglue_pipeline.so`), run against the
+//! connector plugins (`libglue_database.so`, `libglue_pipeline.so`, `libdbt.so`), run against the
 //! Glue emulator (`glue-mock`) and the stateful OpenMetadata emulator (`om-mock`),
 //! both started by the test on 127.0.0.1.
 //!
@@ -53,6 +53,7 @@ pub fn omctl_binary() -> PathBuf {
 pub enum Plugin {
     GlueDatabase,
     GluePipeline,
+    Dbt,
 }
 
 impl Plugin {
@@ -60,6 +61,7 @@ impl Plugin {
         match self {
             Plugin::GlueDatabase => "glue-database",
             Plugin::GluePipeline => "glue-pipeline",
+            Plugin::Dbt => "dbt",
         }
     }
 
@@ -67,6 +69,7 @@ impl Plugin {
         match self {
             Plugin::GlueDatabase => "glue",
             Plugin::GluePipeline => "gluepipeline",
+            Plugin::Dbt => "dbt",
         }
     }
 
@@ -538,4 +541,33 @@ pub fn read_ndjson(path: &Path) -> Vec<Value> {
             })
         })
         .collect()
+}
+
+/// The jaffle dbt project of `fixtures/dbt/jaffle` (its README says what it holds).
+pub mod jaffle {
+    use super::*;
+
+    /// The fixture's directory in the repository.
+    pub fn dir() -> PathBuf {
+        workspace_root().join("fixtures/dbt/jaffle")
+    }
+
+    /// The dbt artifacts (manifest, catalog, run_results, sources).
+    pub fn artifacts() -> PathBuf {
+        dir().join("artifacts")
+    }
+
+    /// The Glue catalog the project's tables live in.
+    pub fn glue_catalog() -> glue_mock::Catalog {
+        glue_mock::Catalog::from_file(dir().join("glue_catalog.json"))
+            .expect("the fixture's Glue catalog loads")
+    }
+
+    /// Seeds what the server holds before any ingestion (`om_seed.json`: users,
+    /// teams, the Tier classification, a dashboard for the exposure).
+    pub fn seed(om: &OmMock) {
+        let path = dir().join("om_seed.json");
+        om.seed_file(&path)
+            .unwrap_or_else(|e| panic!("cannot seed {}: {e}", path.display()));
+    }
 }

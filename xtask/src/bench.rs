@@ -59,6 +59,14 @@ const BENCHES: &[Bench] = &[
         example: "pipeline_bench",
         args: &[],
     },
+    Bench {
+        name: "dbt",
+        target: "1,000 models + 3,000 tests at 5 ms/request: <= 1/4 of the reference's requests (26 per data model), >= 20x less wall time than its sequential run; a rerun writes ~0",
+        prebuild: &["omctl", "dbt"],
+        package: "om-mock",
+        example: "dbt_bench",
+        args: &[],
+    },
 ];
 
 pub fn run(root: &Path, args: &[String]) -> Result<(), String> {

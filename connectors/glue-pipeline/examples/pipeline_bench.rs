@@ -197,6 +197,9 @@ fn main() -> Result<(), String> {
                 Record::PipelineStatus { .. } => "statuses",
                 Record::Lineage { .. } => "lineage",
                 Record::ScopeComplete { .. } => "scopes",
+                Record::Update { .. } => "updates",
+                Record::TestCaseResult { .. } => "test results",
+                Record::LineageReset { .. } => "lineage resets",
                 Record::Event(e) => match e.level {
                     omctl_record::EventLevel::Warning => "warnings",
                     omctl_record::EventLevel::Failure => "failures",

@@ -69,6 +69,15 @@
 //! * upgrading abi_stable to a new major version (its own header check refuses
 //!   the plugin).
 
+//!
+//! # History
+//!
+//! * 1.1.0: record kinds `update` (changes to an entity another workflow wrote,
+//!   found case-insensitively by FQN), `testCaseResult` and `lineageReset`, for the
+//!   dbt connector. No layout change: 1.0 plugins load and run unchanged, and a 1.0
+//!   host reports each record of a new kind as a failed record.
+//! * 1.0.0: first version.
+
 // abi_stable's derives trip these lints on recent rustc; the generated names
 // (`PluginMod_Ref`, `Source_TO`) are part of its contract.
 #![allow(non_local_definitions, non_camel_case_types)]

@@ -1,6 +1,7 @@
-//! Reads single S3 objects (a Glue job's script, a dbt artifact) with a SigV4-signed
-//! `GetObject`, so that a connector that needs a few objects does not build the
-//! whole S3 SDK. Credentials and region are the [`crate::AwsClient`]'s own.
+//! Reads S3 objects (a Glue job's script, dbt artifacts) and lists keys under a
+//! prefix with SigV4-signed `GetObject` / `ListObjectsV2` requests, so that a
+//! connector that needs a few objects does not build the whole S3 SDK. Credentials
+//! and region are the [`crate::AwsClient`]'s own.
 //!
 //! Endpoints: AWS's regional S3 endpoint (virtual-hosted URLs, path-style for
 //! bucket names with dots), or an S3-compatible endpoint given by URL (path-style,
@@ -9,6 +10,8 @@
 //!
 //! Throttling (`SlowDown`) and server errors are retried with backoff, up to the
 //! client's `maxAttempts`. `requestsPerSecond` paces Glue calls, not these reads.
+//! Object bodies are streamed ([`S3Reader::get_object`]), never held whole unless the
+//! caller asks for text ([`S3Reader::get_text`]).
 
 use std::time::{Duration, SystemTime};
 
@@ -41,11 +44,15 @@ pub fn parse_s3_url(url: &str) -> Option<(String, String)> {
     (!bucket.is_empty() && !key.is_empty()).then(|| (bucket.to_string(), key.to_string()))
 }
 
-/// Percent-encodes a key for a URL path, keeping `/` (S3 signs the path encoded once).
-fn encode_key(key: &str) -> String {
-    let mut out = String::with_capacity(key.len());
-    for b in key.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~' | b'/') {
+/// Percent-encodes `value`, keeping the characters S3 never encodes and, when
+/// `keep_slash`, `/` (S3 signs a key in the path encoded once, slashes as they are).
+fn encode(value: &str, keep_slash: bool) -> String {
+    let mut out = String::with_capacity(value.len());
+    for b in value.bytes() {
+        if b.is_ascii_alphanumeric()
+            || matches!(b, b'-' | b'_' | b'.' | b'~')
+            || (keep_slash && b == b'/')
+        {
             out.push(b as char);
         } else {
             out.push_str(&format!("%{b:02X}"));
@@ -54,11 +61,92 @@ fn encode_key(key: &str) -> String {
     out
 }
 
+/// Percent-encodes a key for a URL path, keeping `/`.
+fn encode_key(key: &str) -> String {
+    encode(key, true)
+}
+
 /// The text between `<tag>` and `</tag>` in an S3 XML error.
 fn xml_field<'a>(xml: &'a str, tag: &str) -> Option<&'a str> {
     let start = xml.find(&format!("<{tag}>"))? + tag.len() + 2;
     let end = xml[start..].find(&format!("</{tag}>"))? + start;
     Some(&xml[start..end])
+}
+
+/// One object of a listing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct S3Object {
+    pub key: String,
+    /// Size in bytes.
+    pub size: u64,
+}
+
+/// One page of a `ListObjectsV2` answer.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ListPage {
+    pub objects: Vec<S3Object>,
+    /// Pass to the next [`S3Reader::list_objects_page`] call; `None` on the last page.
+    pub continuation_token: Option<String>,
+}
+
+/// Reads the XML of a `ListObjectsV2` answer.
+fn parse_list_page(xml: &str) -> Result<ListPage, String> {
+    use aws_smithy_xml::decode::{Document, try_data};
+    let mut doc = Document::new(xml);
+    let mut root = doc.root_element().map_err(|e| e.to_string())?;
+    if !root.start_el().matches("ListBucketResult") {
+        return Err(format!(
+            "expected a ListBucketResult, got <{}>",
+            root.start_el().local()
+        ));
+    }
+    let mut page = ListPage::default();
+    let mut truncated = false;
+    while let Some(mut tag) = root.next_tag() {
+        let name = tag.start_el().local().to_string();
+        match name.as_str() {
+            "Contents" => {
+                let mut key = None;
+                let mut size = 0;
+                while let Some(mut field) = tag.next_tag() {
+                    let field_name = field.start_el().local().to_string();
+                    match field_name.as_str() {
+                        "Key" => {
+                            key = Some(
+                                try_data(&mut field)
+                                    .map_err(|e| e.to_string())?
+                                    .into_owned(),
+                            )
+                        }
+                        "Size" => {
+                            let text = try_data(&mut field).map_err(|e| e.to_string())?;
+                            size = text
+                                .trim()
+                                .parse()
+                                .map_err(|_| format!("object size `{text}` is not a number"))?;
+                        }
+                        _ => {}
+                    }
+                }
+                let key = key.ok_or("a <Contents> entry has no <Key>")?;
+                page.objects.push(S3Object { key, size });
+            }
+            "IsTruncated" => {
+                truncated = try_data(&mut tag).map_err(|e| e.to_string())?.trim() == "true"
+            }
+            "NextContinuationToken" => {
+                let token = try_data(&mut tag).map_err(|e| e.to_string())?;
+                page.continuation_token = Some(token.into_owned());
+            }
+            _ => {}
+        }
+    }
+    if !truncated {
+        page.continuation_token = None;
+    } else if page.continuation_token.is_none() {
+        return Err("the listing is truncated but has no NextContinuationToken".to_string());
+    }
+    Ok(page)
 }
 
 /// Reads S3 objects.
@@ -70,6 +158,49 @@ pub struct S3Reader {
     connector: SharedHttpConnector,
     cached: tokio::sync::Mutex<Option<Credentials>>,
     max_attempts: u32,
+}
+
+/// The body of an object being read; see [`S3Reader::get_object`].
+pub struct S3Body {
+    stream: ByteStream,
+    described: String,
+}
+
+impl std::fmt::Debug for S3Body {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("S3Body")
+            .field("object", &self.described)
+            .finish_non_exhaustive()
+    }
+}
+
+impl S3Body {
+    /// The next piece of the body; `None` at its end.
+    pub async fn next_chunk(&mut self) -> Result<Option<impl AsRef<[u8]> + use<>>, AwsError> {
+        match self.stream.next().await {
+            None => Ok(None),
+            Some(Ok(bytes)) => Ok(Some(bytes)),
+            Some(Err(e)) => Err(AwsError::Other {
+                call: self.described.clone(),
+                detail: format!("reading the object failed: {e}"),
+            }),
+        }
+    }
+
+    /// The whole body, refusing more than `max_bytes`.
+    pub async fn read_to_end(mut self, max_bytes: usize) -> Result<Vec<u8>, AwsError> {
+        let mut body = Vec::new();
+        while let Some(chunk) = self.next_chunk().await? {
+            body.extend_from_slice(chunk.as_ref());
+            if body.len() > max_bytes {
+                return Err(AwsError::Other {
+                    call: self.described,
+                    detail: format!("the object is larger than {max_bytes} bytes"),
+                });
+            }
+        }
+        Ok(body)
+    }
 }
 
 impl AwsClient {
@@ -94,11 +225,10 @@ impl AwsClient {
 }
 
 impl S3Reader {
-    /// The URL a `GetObject` of `bucket`/`key` goes to.
-    pub fn object_url(&self, bucket: &str, key: &str) -> String {
-        let key = encode_key(key);
+    /// The URL of `bucket` itself, without a trailing slash.
+    fn bucket_url(&self, bucket: &str) -> String {
         match &self.endpoint {
-            Some(e) => format!("{e}/{bucket}/{key}"),
+            Some(e) => format!("{e}/{bucket}"),
             None => {
                 let domain = if self.region.starts_with("cn-") {
                     "amazonaws.com.cn"
@@ -106,12 +236,17 @@ impl S3Reader {
                     "amazonaws.com"
                 };
                 if bucket.contains('.') {
-                    format!("https://s3.{}.{domain}/{bucket}/{key}", self.region)
+                    format!("https://s3.{}.{domain}/{bucket}", self.region)
                 } else {
-                    format!("https://{bucket}.s3.{}.{domain}/{key}", self.region)
+                    format!("https://{bucket}.s3.{}.{domain}", self.region)
                 }
             }
         }
+    }
+
+    /// The URL a `GetObject` of `bucket`/`key` goes to.
+    pub fn object_url(&self, bucket: &str, key: &str) -> String {
+        format!("{}/{}", self.bucket_url(bucket), encode_key(key))
     }
 
     async fn credentials(&self, call: &AwsCall) -> Result<Credentials, AwsError> {
@@ -174,27 +309,19 @@ impl S3Reader {
         Ok(request)
     }
 
-    /// Reads an object as UTF-8 text (invalid bytes replaced), refusing objects
-    /// larger than `max_bytes`.
-    pub async fn get_text(&self, url: &str, max_bytes: usize) -> Result<String, AwsError> {
-        let call = AwsCall::new("s3", "GetObject").on(url.to_string());
-        let described = format!("s3 GetObject ({url})");
-        let Some((bucket, key)) = parse_s3_url(url) else {
-            return Err(AwsError::Other {
-                call: described,
-                detail: "not an S3 URL of the form s3://bucket/key".to_string(),
-            });
-        };
-        let target = self.object_url(&bucket, &key);
+    /// Sends a signed GET of `target`, retrying throttling, server errors and
+    /// network failures; a success's body is returned unread, a failure's is read
+    /// for S3's error code. `described` names the call and the object for messages.
+    async fn get(&self, call: &AwsCall, described: &str, target: &str) -> Result<S3Body, AwsError> {
         let mut attempt = 1;
         loop {
-            let credentials = self.credentials(&call).await?;
-            let request = self
-                .signed_request(&target, credentials)
-                .map_err(|detail| AwsError::Other {
-                    call: described.clone(),
-                    detail,
-                })?;
+            let credentials = self.credentials(call).await?;
+            let request =
+                self.signed_request(target, credentials)
+                    .map_err(|detail| AwsError::Other {
+                        call: described.to_string(),
+                        detail,
+                    })?;
             let response = match self.connector.call(request).await {
                 Ok(r) => r,
                 Err(e) if attempt < self.max_attempts && (e.is_timeout() || e.is_io()) => {
@@ -206,36 +333,27 @@ impl S3Reader {
                     let detail = format!("{e} ({target})");
                     return Err(if e.is_timeout() {
                         AwsError::Timeout {
-                            call: described,
+                            call: described.to_string(),
                             detail,
                         }
                     } else {
                         AwsError::Unreachable {
-                            call: described,
+                            call: described.to_string(),
                             detail,
                         }
                     });
                 }
             };
             let status = response.status().as_u16();
-            let mut stream = ByteStream::new(response.into_body());
-            let mut body: Vec<u8> = Vec::new();
-            while let Some(chunk) = stream.next().await {
-                let chunk = chunk.map_err(|e| AwsError::Other {
-                    call: described.clone(),
-                    detail: format!("reading the object failed: {e}"),
-                })?;
-                body.extend_from_slice(&chunk);
-                if body.len() > max_bytes {
-                    return Err(AwsError::Other {
-                        call: described,
-                        detail: format!("the object is larger than {max_bytes} bytes"),
-                    });
-                }
-            }
+            let body = S3Body {
+                stream: ByteStream::new(response.into_body()),
+                described: described.to_string(),
+            };
             if (200..300).contains(&status) {
-                return Ok(String::from_utf8_lossy(&body).into_owned());
+                return Ok(body);
             }
+            // Error bodies are short XML documents.
+            let body = body.read_to_end(1 << 20).await?;
             let xml = String::from_utf8_lossy(&body);
             let code = xml_field(&xml, "Code").unwrap_or(match status {
                 403 => "AccessDenied",
@@ -253,14 +371,88 @@ impl S3Reader {
             }
             return Err(match (status, code) {
                 (404, _) => AwsError::NotFound {
-                    call: described,
+                    call: described.to_string(),
                     code: code.to_string(),
                     message,
                 },
-                (_, "SlowDown") => classify_code(&call, "Throttling", message),
-                (_, "InvalidAccessKeyId") => classify_code(&call, "InvalidClientTokenId", message),
-                _ => classify_code(&call, code, message),
+                (_, "SlowDown") => classify_code(call, "Throttling", message),
+                (_, "InvalidAccessKeyId") => classify_code(call, "InvalidClientTokenId", message),
+                _ => classify_code(call, code, message),
             });
+        }
+    }
+
+    /// Starts reading `bucket`/`key`; the body is streamed with
+    /// [`S3Body::next_chunk`]. A missing object or bucket is [`AwsError::NotFound`].
+    pub async fn get_object(&self, bucket: &str, key: &str) -> Result<S3Body, AwsError> {
+        let url = format!("s3://{bucket}/{key}");
+        let call = AwsCall::new("s3", "GetObject").on(url.clone());
+        let described = format!("s3 GetObject ({url})");
+        self.get(&call, &described, &self.object_url(bucket, key))
+            .await
+    }
+
+    /// Reads an object given as `s3://bucket/key` as UTF-8 text (invalid bytes
+    /// replaced), refusing objects larger than `max_bytes`.
+    pub async fn get_text(&self, url: &str, max_bytes: usize) -> Result<String, AwsError> {
+        let Some((bucket, key)) = parse_s3_url(url) else {
+            return Err(AwsError::Other {
+                call: format!("s3 GetObject ({url})"),
+                detail: "not an S3 URL of the form s3://bucket/key".to_string(),
+            });
+        };
+        let body = self.get_object(&bucket, &key).await?;
+        let bytes = body.read_to_end(max_bytes).await?;
+        Ok(String::from_utf8_lossy(&bytes).into_owned())
+    }
+
+    /// One page (up to 1,000 keys) of the objects of `bucket` whose key starts with
+    /// `prefix`, in key order; `continuation_token` is the previous page's.
+    pub async fn list_objects_page(
+        &self,
+        bucket: &str,
+        prefix: &str,
+        continuation_token: Option<&str>,
+    ) -> Result<ListPage, AwsError> {
+        let url = format!("s3://{bucket}/{prefix}");
+        // The IAM action that allows ListObjectsV2 is s3:ListBucket.
+        let call = AwsCall::new("s3", "ListBucket").on(url.clone());
+        let described = format!("s3 ListObjectsV2 ({url})");
+        let mut target = format!("{}/?list-type=2", self.bucket_url(bucket));
+        if !prefix.is_empty() {
+            target.push_str("&prefix=");
+            target.push_str(&encode(prefix, false));
+        }
+        if let Some(token) = continuation_token {
+            target.push_str("&continuation-token=");
+            target.push_str(&encode(token, false));
+        }
+        let body = self.get(&call, &described, &target).await?;
+        // A page of 1,000 long keys is well under this.
+        let xml = body.read_to_end(64 << 20).await?;
+        parse_list_page(&String::from_utf8_lossy(&xml)).map_err(|detail| AwsError::Other {
+            call: described,
+            detail: format!("unexpected answer: {detail}"),
+        })
+    }
+
+    /// Every object of `bucket` under `prefix`, following continuation tokens.
+    pub async fn list_objects(
+        &self,
+        bucket: &str,
+        prefix: &str,
+    ) -> Result<Vec<S3Object>, AwsError> {
+        let mut objects = Vec::new();
+        let mut token = None;
+        loop {
+            let page = self
+                .list_objects_page(bucket, prefix, token.as_deref())
+                .await?;
+            objects.extend(page.objects);
+            match page.continuation_token {
+                Some(next) => token = Some(next),
+                None => return Ok(objects),
+            }
         }
     }
 }
@@ -287,6 +479,70 @@ mod tests {
         assert_eq!(
             xml_field("<Error><Code>NoSuchKey</Code></Error>", "Code"),
             Some("NoSuchKey")
+        );
+    }
+
+    #[test]
+    fn query_values_are_encoded_whole() {
+        // `+` and `/` in a continuation token must survive the signer's decoding.
+        assert_eq!(encode("1a+b/c=", false), "1a%2Bb%2Fc%3D");
+        let reader_urls = |endpoint: Option<&str>| S3Reader {
+            endpoint: endpoint.map(str::to_string),
+            region: "eu-west-1".into(),
+            provider: None,
+            connector: SharedHttpConnector::new(
+                aws_smithy_http_client::Connector::builder().build_http(),
+            ),
+            cached: tokio::sync::Mutex::new(None),
+            max_attempts: 1,
+        };
+        let aws = reader_urls(None);
+        assert_eq!(
+            aws.object_url("b", "k 1"),
+            "https://b.s3.eu-west-1.amazonaws.com/k%201"
+        );
+        assert_eq!(
+            aws.bucket_url("a.b"),
+            "https://s3.eu-west-1.amazonaws.com/a.b"
+        );
+        let local = reader_urls(Some("http://127.0.0.1:9"));
+        assert_eq!(local.object_url("b", "d/k"), "http://127.0.0.1:9/b/d/k");
+    }
+
+    #[test]
+    fn list_pages_are_read() {
+        let xml = r#"<?xml version="1.0" encoding="UTF-8"?>
+<ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>b</Name>
+<IsTruncated>true</IsTruncated>
+<Contents><Key>dbt/a&amp;b/manifest.json</Key><Size>12</Size><ETag>"x"</ETag></Contents>
+<Contents><Key>dbt/run_results.json</Key><LastModified>2024-01-01T00:00:00.000Z</LastModified><Size>3</Size></Contents>
+<NextContinuationToken>1/+tok=</NextContinuationToken></ListBucketResult>"#;
+        let page = parse_list_page(xml).unwrap();
+        assert_eq!(
+            page.objects,
+            vec![
+                S3Object {
+                    key: "dbt/a&b/manifest.json".into(),
+                    size: 12
+                },
+                S3Object {
+                    key: "dbt/run_results.json".into(),
+                    size: 3
+                },
+            ]
+        );
+        assert_eq!(page.continuation_token.as_deref(), Some("1/+tok="));
+
+        let last = parse_list_page(
+            "<ListBucketResult><IsTruncated>false</IsTruncated><KeyCount>0</KeyCount></ListBucketResult>",
+        )
+        .unwrap();
+        assert_eq!(last, ListPage::default());
+
+        assert!(parse_list_page("<Error><Code>x</Code></Error>").is_err());
+        assert!(
+            parse_list_page("<ListBucketResult><IsTruncated>true</IsTruncated></ListBucketResult>")
+                .is_err()
         );
     }
 }

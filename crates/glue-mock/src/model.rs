@@ -100,14 +100,86 @@ pub enum CatalogError {
     Invalid(String),
 }
 
+/// A catalog as saved from the Glue API itself (the shape of the dbt fixtures'
+/// `glue_catalog.json`): `GetDatabases` items, `GetTables` items keyed by database
+/// name, and the catalog id. Other members (pipeline resources, statistics) are
+/// not read.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ApiExport {
+    catalog_id: String,
+    databases: Vec<Map<String, Value>>,
+    #[serde(default)]
+    tables: std::collections::BTreeMap<String, Vec<Map<String, Value>>>,
+}
+
+impl ApiExport {
+    fn into_catalog(self) -> Result<Catalog, CatalogError> {
+        let mut tables = self.tables;
+        let mut databases = Vec::with_capacity(self.databases.len());
+        for mut fields in self.databases {
+            let Some(Value::String(name)) = fields.remove("Name") else {
+                return Err(CatalogError::Invalid(
+                    "a database of the export has no Name".to_string(),
+                ));
+            };
+            let tables = tables
+                .remove(&name)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|mut fields| {
+                    // `DatabaseName` is added again when the table is served.
+                    fields.remove("DatabaseName");
+                    match fields.remove("Name") {
+                        Some(Value::String(name)) => Ok(Table { name, fields }),
+                        _ => Err(CatalogError::Invalid(
+                            "a table of the export has no Name".to_string(),
+                        )),
+                    }
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            databases.push(Database {
+                name,
+                tables,
+                fields,
+            });
+        }
+        if let Some(db) = tables.keys().next() {
+            return Err(CatalogError::Invalid(format!(
+                "the export has tables for database {db}, which it does not list"
+            )));
+        }
+        Ok(Catalog {
+            account_id: self.catalog_id.clone(),
+            catalogs: vec![CatalogData {
+                catalog_id: self.catalog_id,
+                shared_with_account: false,
+                databases,
+            }],
+            pipelines: Default::default(),
+        })
+    }
+}
+
 impl Catalog {
     /// Parses a description and checks it (unique catalog ids, unique database
-    /// names per catalog, unique table names per database).
+    /// names per catalog, unique table names per database). Both the mock's own
+    /// shape (`AccountId`, `Catalogs`) and a Glue API export (`catalogId`,
+    /// `databases`, `tables`) are read.
     pub fn from_json(text: &str, path: &str) -> Result<Catalog, CatalogError> {
-        let c: Catalog = serde_json::from_str(text).map_err(|source| CatalogError::Parse {
+        let parse_error = |source| CatalogError::Parse {
             path: path.to_string(),
             source,
-        })?;
+        };
+        // Parsed twice (shape, then type) so that errors keep their line and column.
+        let value: Value = serde_json::from_str(text).map_err(parse_error)?;
+        let c = if value.get("catalogId").is_some() && value.get("AccountId").is_none() {
+            serde_json::from_str::<ApiExport>(text)
+                .map_err(parse_error)?
+                .into_catalog()?
+        } else {
+            serde_json::from_str(text).map_err(parse_error)?
+        };
         c.validate()?;
         Ok(c)
     }
@@ -248,3 +320,57 @@ impl Table {
 
 /// The bundled sample catalog's text.
 pub const SAMPLE_CATALOG: &str = include_str!("../data/sample-catalog.json");
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_glue_api_export_is_read_as_one_catalog() {
+        let text = r#"{
+          "catalogId": "123456789012",
+          "databases": [{"Name": "raw_pos", "Description": "POS exports", "CatalogId": "123456789012"}],
+          "tables": {"raw_pos": [{"Name": "orders", "DatabaseName": "raw_pos", "TableType": "EXTERNAL_TABLE"}]},
+          "jobs": []
+        }"#;
+        let c = Catalog::from_json(text, "export.json").unwrap();
+        assert_eq!(c.account_id, "123456789012");
+        let db = c
+            .catalog("123456789012")
+            .unwrap()
+            .database("raw_pos")
+            .unwrap();
+        assert_eq!(db.fields["Description"], "POS exports");
+        let t = db.table("orders").unwrap();
+        assert_eq!(
+            t.to_glue("123456789012", "raw_pos"),
+            serde_json::json!({"Name": "orders", "DatabaseName": "raw_pos",
+                "TableType": "EXTERNAL_TABLE", "CatalogId": "123456789012"})
+        );
+    }
+
+    #[test]
+    fn an_export_with_tables_of_an_unlisted_database_is_refused() {
+        let text = r#"{"catalogId": "1", "databases": [], "tables": {"ghost": [{"Name": "t"}]}}"#;
+        let err = Catalog::from_json(text, "export.json")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("ghost"), "{err}");
+    }
+
+    #[test]
+    fn the_dbt_fixture_catalog_loads() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../fixtures/dbt/jaffle/glue_catalog.json"
+        );
+        let c = Catalog::from_file(path).unwrap();
+        assert_eq!(c.table_count(), 10);
+        let raw = c
+            .catalog("123456789012")
+            .unwrap()
+            .database("raw_pos")
+            .unwrap();
+        assert!(raw.table("till_events").is_some());
+    }
+}

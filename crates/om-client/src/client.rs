@@ -6,7 +6,7 @@ use std::time::Duration;
 use om_spec::fqn::encode_path_segment;
 use omctl_record::EntityKind;
 use reqwest::header::{
-    AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue, RETRY_AFTER,
+    AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue, IF_MATCH, RETRY_AFTER,
 };
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -341,6 +341,20 @@ impl OmClient {
         body: Option<&Value>,
         entity: Option<&str>,
     ) -> Result<(u16, Vec<u8>), ClientError> {
+        self.send_with(method, path, query, body, entity, &HeaderMap::new())
+            .await
+    }
+
+    /// [`OmClient::send`] with extra headers (which may override `Content-Type`).
+    async fn send_with(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(&str, &str)],
+        body: Option<&Value>,
+        entity: Option<&str>,
+        headers: &HeaderMap,
+    ) -> Result<(u16, Vec<u8>), ClientError> {
         let url = format!("{}/{path}", self.inner.base);
         let shown_path = self.shown_path(path);
         let payload = body.map(|b| serde_json::to_vec(b).expect("JSON values serialize"));
@@ -353,6 +367,9 @@ impl OmClient {
             }
             if let Some(p) = &payload {
                 req = req.header(CONTENT_TYPE, "application/json").body(p.clone());
+            }
+            if !headers.is_empty() {
+                req = req.headers(headers.clone());
             }
             let outcome = match req.send().await {
                 Ok(resp) => {
@@ -493,20 +510,119 @@ impl OmClient {
         fields: Option<&str>,
         include: Include,
     ) -> Result<Option<Value>, ClientError> {
-        let path = format!("{}/name/{}", collection(kind), encode_path_segment(fqn));
+        self.get_by_name_in(collection(kind), kind.as_str(), fqn, fields, include)
+            .await
+    }
+
+    /// [`OmClient::get_by_name`] for a collection given by path, for entities the
+    /// sink reads but never writes (`teams`, `users`). `what` names the entity type
+    /// in messages.
+    pub async fn get_by_name_in(
+        &self,
+        collection_path: &str,
+        what: &str,
+        fqn: &str,
+        fields: Option<&str>,
+        include: Include,
+    ) -> Result<Option<Value>, ClientError> {
+        let path = format!("{collection_path}/name/{}", encode_path_segment(fqn));
+        self.get_entity(&path, include, fields, &format!("{what} {fqn}"))
+            .await
+    }
+
+    /// `GET /{collection}/{id}` (non-deleted); `None` when the server has no such
+    /// entity. `fqn` names it in messages.
+    pub async fn get_by_id(
+        &self,
+        kind: EntityKind,
+        id: &str,
+        fqn: &str,
+        fields: Option<&str>,
+    ) -> Result<Option<Value>, ClientError> {
+        let path = format!("{}/{}", collection(kind), encode_path_segment(id));
+        self.get_entity(&path, Include::NonDeleted, fields, &format!("{kind} {fqn}"))
+            .await
+    }
+
+    /// `GET` of one entity at `path`; `None` on 404.
+    async fn get_entity(
+        &self,
+        path: &str,
+        include: Include,
+        fields: Option<&str>,
+        subject: &str,
+    ) -> Result<Option<Value>, ClientError> {
         let mut query = vec![("include", include.as_str())];
         if let Some(f) = fields {
             query.push(("fields", f));
         }
-        let subject = format!("{kind} {fqn}");
         match self
-            .call(Method::GET, &path, &query, None, Some(&subject))
+            .call(Method::GET, path, &query, None, Some(subject))
             .await
         {
             Ok(a) => Ok(Some(a.body)),
             Err(e) if e.status() == Some(404) => Ok(None),
             Err(e) => Err(e),
         }
+    }
+
+    /// `PATCH /{collection}/{id}` with a JSON Patch (`application/json-patch+json`)
+    /// and, when `version` is given, `If-Match: W/"<version>"`: a server whose
+    /// entity has moved on answers 412 ([`ClientError::status`]) instead of
+    /// applying a patch computed from an older state. Returns the patched entity.
+    pub async fn patch_with_version(
+        &self,
+        kind: EntityKind,
+        id: &str,
+        fqn: &str,
+        patch: &Value,
+        version: Option<&str>,
+    ) -> Result<Value, ClientError> {
+        let path = format!("{}/{}", collection(kind), encode_path_segment(id));
+        let subject = format!("{kind} {fqn}");
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            CONTENT_TYPE,
+            HeaderValue::from_static("application/json-patch+json"),
+        );
+        if let Some(v) = version {
+            let tag =
+                HeaderValue::from_str(&format!("W/\"{v}\"")).map_err(|_| ClientError::Decode {
+                    method: "PATCH".into(),
+                    path: self.shown_path(&path),
+                    reason: format!("the version {v:?} of {subject} cannot be sent in If-Match"),
+                })?;
+            headers.insert(IF_MATCH, tag);
+        }
+        let (_, bytes) = self
+            .send_with(
+                Method::PATCH,
+                &path,
+                &[],
+                Some(patch),
+                Some(&subject),
+                &headers,
+            )
+            .await?;
+        parse_body(&Method::PATCH, &self.shown_path(&path), &bytes)
+    }
+
+    /// `PUT /tables/{id}/dataModel`. Returns the table.
+    pub async fn put_data_model(
+        &self,
+        table_id: &str,
+        table_fqn: &str,
+        data_model: &Value,
+    ) -> Result<Value, ClientError> {
+        let path = format!(
+            "{}/{}/dataModel",
+            collection(EntityKind::Table),
+            encode_path_segment(table_id)
+        );
+        let subject = format!("table {table_fqn}");
+        self.call(Method::PUT, &path, &[], Some(data_model), Some(&subject))
+            .await
+            .map(|a| a.body)
     }
 
     /// One page of `GET /{collection}?{filters}&limit=&after=`.

@@ -57,6 +57,14 @@ pub enum ClientError {
         message: String,
     },
 
+    /// A workflow that changes entities another workflow wrote (dbt) names a
+    /// database service the server does not have: a configuration error, found
+    /// before the source runs.
+    #[error(
+        "database service `{service}` does not exist on the server; run the Glue (or other database) workflow first, or fix source.serviceName"
+    )]
+    MissingService { service: String },
+
     /// The server answered a web page instead of JSON: `hostPort` points to the UI.
     #[error(
         "the server answered {path} with an HTML page instead of JSON: workflowConfig.openMetadataServerConfig.hostPort must point to the API and end in /api"

@@ -47,6 +47,23 @@
 //!   missing end is a warning naming it. A container end named by a storage
 //!   location (`s3://...`, external-table lineage) is looked up by `fullPath`
 //!   with the search API; no container there skips the edge quietly (debug log).
+//! * Updates of existing tables (`Record::Update`, dbt): the table is found
+//!   ignoring case from bulk listings read once per schema (`sink::resolve`), a
+//!   table not on the server is a warning counted in `StepSummary::not_found`; the
+//!   data model is written only when it differs, everything else as one JSON Patch
+//!   with `If-Match` (412: read again, at most 3 tries); an unchanged table gets no
+//!   write. A dbt workflow whose `source.serviceName` is not on the server fails
+//!   at connect ([`ClientError::MissingService`]).
+//! * Test cases (dbt) land on their table in the server's spelling (entity link
+//!   and FQN); a column the table lacks fails that test case, naming both. A test
+//!   result waits for its test case, is skipped with a warning when the test case
+//!   was not written, and is not posted again when the server has a result with
+//!   its timestamp.
+//! * Lineage of a dbt workflow: a reset (`overrideLineage`) removes the edges of
+//!   its source into a table once per run, before the run's own edges into it;
+//!   ends are found ignoring case, column lineage takes the server's spelling
+//!   (unknown columns left out, with a warning), and an edge the server already
+//!   has is not sent again (its column lineage is merged otherwise).
 //! * Mark-deleted only in scopes the source reported complete, never for entities
 //!   seen (written, filtered, failed), refused above the fail-safe threshold, planned
 //!   only under dry run, counted in `StepSummary::deleted`

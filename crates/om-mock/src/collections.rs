@@ -137,6 +137,8 @@ pub(crate) const COLLECTIONS: &[Collection] = &[
         entity_type: "ingestionPipeline",
         parent: ParentRule::ServiceReference,
     },
+    root("users", "user"),
+    root("teams", "team"),
     root("classifications", "classification"),
     child("tags", "tag", "classification", &["classifications"]),
     root("dataQuality/testDefinitions", "testDefinition"),

@@ -1,5 +1,6 @@
 //! Routing of one HTTP request to the store, with the configured faults.
 
+use std::collections::{BTreeMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
@@ -18,6 +19,11 @@ pub(crate) struct MockState {
     pub writes: u64,
     pub received: u64,
     pub started: Instant,
+    /// Entities that already answered a forced 412 (see
+    /// `MockSettings::conflict_next_patches`).
+    pub conflicted: HashSet<String>,
+    /// Requests by `METHOD /route family`, always kept (cheap), for benchmarks.
+    pub counts: BTreeMap<String, u64>,
 }
 
 pub(crate) struct Handler {
@@ -72,6 +78,9 @@ const REQUESTED_FIELDS: &[&str] = &[
     "tasks",
     "pipelineStatus",
     "testSuite",
+    "testSuites",
+    "tests",
+    "testCaseResult",
     "customMetrics",
     "lifeCycle",
     "sourceHash",
@@ -93,6 +102,49 @@ fn unquote_search_term(term: &str) -> String {
     out
 }
 
+/// Words of the API's routes; any other path segment is a name, an FQN or an id.
+const ROUTE_WORDS: &[&str] = &[
+    "api",
+    "v1",
+    "name",
+    "bulk",
+    "restore",
+    "async",
+    "dataModel",
+    "status",
+    "pipelineStatus",
+    "testCaseResults",
+    "lineage",
+    "getLineageEdge",
+    "type",
+    "system",
+    "version",
+    "search",
+    "query",
+    "services",
+];
+
+/// `PATCH /v1/tables/{}`: the method and the path with names, FQNs and ids
+/// replaced by `{}`, to count requests per kind of call.
+pub(crate) fn route_family(method: &str, path: &str) -> String {
+    let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    let mut out = String::from(method);
+    out.push(' ');
+    for (i, segment) in segments.iter().enumerate() {
+        out.push('/');
+        let is_collection = collections::COLLECTIONS
+            .iter()
+            .any(|c| c.path.split('/').any(|part| part == *segment))
+            && i <= 3;
+        if is_collection || ROUTE_WORDS.contains(segment) {
+            out.push_str(segment);
+        } else {
+            out.push_str("{}");
+        }
+    }
+    out
+}
+
 fn keep_fields(entity: &mut Value, fields: Option<&str>) {
     let asked: Vec<&str> = fields
         .unwrap_or_default()
@@ -108,6 +160,31 @@ fn keep_fields(entity: &mut Value, fields: Option<&str>) {
                 obj.remove(*f);
             }
         }
+    }
+}
+
+/// `If-Match: W/"0.3"` (or `"0.3"`) against the entity's version: a mismatch is
+/// the server's 412.
+fn check_if_match(header: &str, entity: &Value) -> Result<(), ApiError> {
+    let tag = header.trim();
+    let tag = tag.strip_prefix("W/").unwrap_or(tag);
+    let tag = tag.trim_matches('"');
+    let current = entity.get("version").and_then(Value::as_f64).unwrap_or(0.0);
+    let given: f64 = tag.parse().map_err(|_| {
+        ApiError::bad_request(format!(
+            "If-Match must be an entity version such as W/\"0.1\", not {header}"
+        ))
+    })?;
+    if (given - current).abs() < 1e-9 {
+        Ok(())
+    } else {
+        Err(ApiError::new(
+            412,
+            format!(
+                "{} was modified: If-Match names version {given} but the current version is {current}",
+                entity["fullyQualifiedName"].as_str().unwrap_or_default()
+            ),
+        ))
     }
 }
 
@@ -133,6 +210,8 @@ impl Respond for Handler {
             None => request.url.path().to_string(),
         };
         let latency = state.settings.latency;
+        let family = route_family(request.method.as_str(), request.url.path());
+        *state.counts.entry(family).or_default() += 1;
         let answer = state.handle(request, &path_and_query, body.as_ref());
         if state.settings.record_requests {
             let at = state.started.elapsed();
@@ -275,6 +354,15 @@ impl MockState {
                     .into(),
                 };
             }
+            ("DELETE", ["lineage", entity_type, id, "type", source]) => {
+                return match self
+                    .store
+                    .delete_lineage_by_source(entity_type, id, &decode(source))
+                {
+                    Ok(_) => Answer::Empty(200),
+                    Err(e) => e.into(),
+                };
+            }
             ("GET", ["lineage", "getLineageEdge", from, to]) => {
                 return match self.store.lineage_edge(from, to) {
                     Some(edge) => Answer::Json(200, json!({"edge": edge})),
@@ -355,10 +443,33 @@ impl MockState {
                 e
             })),
             ("PATCH", [id]) => {
+                if let Err(e) = self.store.get_by_id(coll, id, Include::NonDeleted) {
+                    return e.into();
+                }
+                if self.settings.conflict_next_patches > 0 && self.conflicted.insert(id.to_string())
+                {
+                    self.settings.conflict_next_patches -= 1;
+                    // Someone else changed the entity just before: its version
+                    // moved on, so only a client that reads it again gets through.
+                    self.store.touch(coll, id);
+                    return ApiError::new(
+                        412,
+                        format!(
+                            "{} {id} was modified by another user; read it again and retry",
+                            coll.entity_type
+                        ),
+                    )
+                    .into();
+                }
                 let mut entity = match self.store.get_by_id(coll, id, Include::NonDeleted) {
                     Ok(e) => e.clone(),
                     Err(e) => return e.into(),
                 };
+                if let Some(header) = request.headers.get("if-match")
+                    && let Err(e) = check_if_match(header.to_str().unwrap_or_default(), &entity)
+                {
+                    return e.into();
+                }
                 let original_fqn = entity["fullyQualifiedName"].clone();
                 let original_id = entity["id"].clone();
                 if let Err(e) = apply_json_patch(&mut entity, body.unwrap_or(&Value::Null)) {
@@ -372,14 +483,13 @@ impl MockState {
                 }
                 Answer::Json(200, self.store.replace(coll, entity))
             }
-            ("PUT", [id, "dataModel"]) if coll.path == "tables" => {
-                let mut entity = match self.store.get_by_id(coll, id, Include::NonDeleted) {
-                    Ok(e) => e.clone(),
-                    Err(e) => return e.into(),
-                };
-                entity["dataModel"] = body.cloned().unwrap_or(Value::Null);
-                Answer::Json(200, self.store.replace(coll, entity))
-            }
+            ("PUT", [id, "dataModel"]) if coll.path == "tables" => ok(self
+                .store
+                .add_data_model(id, body.unwrap_or(&Value::Null))
+                .map(|mut t| {
+                    keep_fields(&mut t, Some("columns,tags,owners,dataModel"));
+                    t
+                })),
             ("PUT", [fqn, "status"]) if coll.path == "pipelines" => ok(self
                 .store
                 .add_pipeline_status(&decode(fqn), body.unwrap_or(&Value::Null))),
@@ -410,7 +520,10 @@ impl MockState {
                     .add_test_case_result(&decode(fqn), body.unwrap_or(&Value::Null)))
             }
             ("GET", ["testCaseResults", fqn]) if coll.path == "dataQuality/testCases" => {
-                let data = self.store.test_case_results(&decode(fqn));
+                let range = |k: &str| q(k).and_then(|v| v.parse::<i64>().ok());
+                let data =
+                    self.store
+                        .test_case_results(&decode(fqn), range("startTs"), range("endTs"));
                 Answer::Json(200, json!({"data": data, "paging": {"total": data.len()}}))
             }
             _ => ApiError::new(404, format!("HTTP 404 Not Found: {}", request.url.path())).into(),

@@ -25,32 +25,53 @@
 //! * `DELETE /v1/{collection}/{id}` and `/name/{fqn}`: soft delete (`deleted: true`,
 //!   with `recursive=true` required when live children exist) or `hardDelete=true`;
 //!   `PUT /v1/{collection}/restore`; `PATCH /v1/{collection}/{id}` (JSON Patch).
+//!   A `PATCH` with `If-Match: W/"<version>"` (or `"<version>"`) whose version
+//!   is not the stored one answers 412; see `MockSettings::conflict_next_patches`
+//!   to make clients meet one. Every change raises `version` by 0.1.
+//! * `users` and `teams` (root entities; teams keep their `teamType`).
 //! * `PUT /v1/lineage` (both ends must exist; 200 with an empty body),
-//!   `GET /v1/lineage/getLineageEdge/{fromId}/{toId}`.
+//!   `GET /v1/lineage/getLineageEdge/{fromId}/{toId}`,
+//!   `DELETE /v1/lineage/{entityType}/{id}/type/{source}` (removes the edges into
+//!   the entity whose `lineageDetails.source` is `source`).
 //! * `PUT|GET /v1/pipelines/{fqn}/status` (one status per timestamp: the same
-//!   timestamp replaces), `PUT /v1/tables/{id}/dataModel`.
+//!   timestamp replaces).
+//! * `PUT /v1/tables/{id}/dataModel` as the server's `addDataModel`: stores the
+//!   model, takes its owners only when the table has none, adds its tags to the
+//!   table's and each model column's tags to the table column of exactly that name,
+//!   and answers the table with columns, tags, owners and the data model.
+//! * Test cases (`PUT /v1/dataQuality/testCases`): an entity link naming a column
+//!   the table does not have (exact case) answers 400 `Invalid column name <col>`;
+//!   each test case joins its table's basic test suite `<table fqn>.testSuite`
+//!   (made on first use). `POST /v1/dataQuality/testCases/testCaseResults/{fqn}`
+//!   appends (a timestamp already stored is kept twice, as a naive time series
+//!   does) and sets the test case's `testCaseResult` to its latest result; `GET`
+//!   of it takes `startTs`/`endTs` (inclusive, ms).
 //! * `PUT /v1/services/ingestionPipelines/{fqn}/pipelineStatus` and
-//!   `GET .../pipelineStatus/{runId}`; test case results under
-//!   `/v1/dataQuality/testCases/testCaseResults/{fqn}`.
+//!   `GET .../pipelineStatus/{runId}`.
 //! * `GET /v1/search/query?q=fullPath:"<path>"&index=container_search_index`:
 //!   live containers whose `fullPath` is exactly `<path>`, answered in the
 //!   search API's shape (`hits.hits[]._source` is the container). Other searches
 //!   answer 400. Containers (with `fullPath` and `dataModel`) are seeded with
 //!   [`OmMock::seed`]`("containers", ..)` under a seeded storage service.
+//!   [`OmMock::seed_json`] / [`OmMock::seed_file`] seed a document such as the
+//!   dbt fixture's `om_seed.json` (collection -> create requests, in order).
 //! * `GET /v1/system/version`.
 //!
 //! Faults are set with [`OmMock::update`]: latency per request, every Nth write
 //! answering 503 or 429 with `Retry-After`, names answering 400 with an
-//! OpenMetadata-style body, listings that fail, a required bearer token, and
+//! OpenMetadata-style body, listings that fail, a required bearer token, patches
+//! that meet a concurrent change (412), and
 //! [`OmMock::stop`] for a server that went away. Tests read the state with
 //! [`OmMock::snapshot`] (sorted JSON) and the requests with [`OmMock::requests`].
 
 mod collections;
+pub mod dbt_synth;
 mod handler;
 mod store;
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::net::TcpListener;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -101,6 +122,11 @@ pub struct MockSettings {
     pub require_token: Option<String>,
     /// Keep a log of requests for [`OmMock::requests`]. Benchmarks turn it off.
     pub record_requests: bool,
+    /// The next N entities patched answer 412 to their first `PATCH`, as if
+    /// another user had changed them just before: the stored version goes up by
+    /// 0.1, so a retry must read the entity again and send the new `If-Match`.
+    /// Counts down; each entity conflicts at most once per emulator.
+    pub conflict_next_patches: u64,
 }
 
 impl Default for MockSettings {
@@ -115,6 +141,7 @@ impl Default for MockSettings {
             bulk: BulkSupport::Supported,
             require_token: None,
             record_requests: true,
+            conflict_next_patches: 0,
         }
     }
 }
@@ -177,6 +204,31 @@ impl Redactions {
     }
 }
 
+/// Why [`OmMock::seed_json`] / [`OmMock::seed_file`] stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum SeedError {
+    #[error("cannot read the seed file {}: {source}", path.display())]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("the seed file {} is not JSON: {source}", path.display())]
+    Parse {
+        path: PathBuf,
+        source: serde_json::Error,
+    },
+    #[error("bad seed document: {0}")]
+    Shape(String),
+    /// Entry `index` (from 0) of `collection` was refused.
+    #[error("seed entry {collection}[{index}] (`{name}`) was refused: {message}")]
+    Entry {
+        collection: String,
+        index: usize,
+        name: String,
+        message: String,
+    },
+}
+
 /// A running emulator. Dropping it stops the server.
 pub struct OmMock {
     server: Option<MockServer>,
@@ -198,6 +250,8 @@ impl OmMock {
             writes: 0,
             received: 0,
             started: Instant::now(),
+            conflicted: Default::default(),
+            counts: Default::default(),
         }));
         let listener =
             TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1 for the OpenMetadata mock");
@@ -265,6 +319,57 @@ impl OmMock {
             .map_err(|e| format!("{}: {}", e.status, e.message))
     }
 
+    /// Seeds a whole document of the shape of the dbt fixture's `om_seed.json`:
+    /// an object of collection path -> list of create requests, applied in the
+    /// document's order (collections in key order, entries in list order), so
+    /// parents come before their children. Stops at the first entry that fails and
+    /// names it. Returns how many entities were written.
+    pub fn seed_json(&self, document: &Value) -> Result<usize, SeedError> {
+        let Some(collections) = document.as_object() else {
+            return Err(SeedError::Shape(
+                "the document must be an object of collection -> list of create requests"
+                    .to_string(),
+            ));
+        };
+        let mut written = 0;
+        for (collection, entries) in collections {
+            let Some(entries) = entries.as_array() else {
+                return Err(SeedError::Shape(format!(
+                    "`{collection}` must be a list of create requests"
+                )));
+            };
+            for (index, request) in entries.iter().enumerate() {
+                self.seed(collection, request.clone())
+                    .map_err(|message| SeedError::Entry {
+                        collection: collection.clone(),
+                        index,
+                        name: request
+                            .get("name")
+                            .and_then(Value::as_str)
+                            .unwrap_or("<no name>")
+                            .to_string(),
+                        message,
+                    })?;
+                written += 1;
+            }
+        }
+        Ok(written)
+    }
+
+    /// [`OmMock::seed_json`] of a JSON file.
+    pub fn seed_file(&self, path: impl AsRef<Path>) -> Result<usize, SeedError> {
+        let path = path.as_ref();
+        let text = std::fs::read_to_string(path).map_err(|source| SeedError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let document: Value = serde_json::from_str(&text).map_err(|source| SeedError::Parse {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        self.seed_json(&document)
+    }
+
     /// Soft-deletes (or hard-deletes) an entity directly, like a user in the UI.
     pub fn delete(&self, collection: &str, fqn: &str, hard: bool) -> Result<(), String> {
         let coll = collections::by_path(collection)
@@ -328,6 +433,14 @@ impl OmMock {
     /// Number of requests received, injected failures included.
     pub fn received(&self) -> u64 {
         self.lock().received
+    }
+
+    /// Requests received so far by kind of call: `"GET /api/v1/tables"`,
+    /// `"PATCH /api/v1/tables/{}"`, `"PUT /api/v1/tables/{}/dataModel"`... (names,
+    /// FQNs and ids are `{}`), injected failures included. Kept even when
+    /// `record_requests` is off.
+    pub fn request_counts(&self) -> BTreeMap<String, u64> {
+        self.lock().counts.clone()
     }
 
     /// Number of writes (non-GET requests) received, injected failures included.

@@ -103,8 +103,10 @@ pub(crate) struct Store {
     pipeline_statuses: HashMap<String, BTreeMap<i64, Value>>,
     /// ingestion pipeline FQN -> runId -> status
     ingestion_statuses: HashMap<String, BTreeMap<String, Value>>,
-    /// test case FQN -> timestamp -> result
-    test_case_results: HashMap<String, BTreeMap<i64, Value>>,
+    /// test case FQN -> results in timestamp order. A second result with a
+    /// timestamp already stored is kept next to the first, as a naive time series
+    /// does, so that a client's own dedupe shows in tests.
+    test_case_results: HashMap<String, Vec<Value>>,
 }
 
 pub(crate) fn now_ms() -> i64 {
@@ -203,6 +205,76 @@ fn derive_children_names(entity: &mut Value, fqn: &str) {
     }
     if let Some(tasks) = entity.get_mut("tasks") {
         name_tasks(tasks, fqn);
+    }
+}
+
+/// Adds the labels of `labels` that `target.tags` does not have yet (by `tagFQN`).
+fn add_tag_labels(target: &mut Value, labels: &[Value]) {
+    if !target.get("tags").is_some_and(Value::is_array) {
+        target["tags"] = json!([]);
+    }
+    let tags = target["tags"].as_array_mut().expect("made an array above");
+    for label in labels {
+        if !tags.iter().any(|t| t["tagFQN"] == label["tagFQN"]) {
+            tags.push(label.clone());
+        }
+    }
+}
+
+/// Column names of a table, nested ones as `parent.child`, as an entity link may
+/// name them.
+fn column_paths(columns: &Value, prefix: &str, out: &mut Vec<String>) {
+    for col in columns.as_array().into_iter().flatten() {
+        let Some(name) = col.get("name").and_then(Value::as_str) else {
+            continue;
+        };
+        let path = if prefix.is_empty() {
+            name.to_string()
+        } else {
+            format!("{prefix}.{name}")
+        };
+        if let Some(children) = col.get("children") {
+            column_paths(children, &path, out);
+        }
+        out.push(path);
+    }
+}
+
+/// A table entity link, `<#E::table::<table fqn>[::columns::<column>]>`.
+struct TableLink<'a> {
+    table: &'a str,
+    column: Option<&'a str>,
+}
+
+fn parse_table_link(link: &str) -> Option<TableLink<'_>> {
+    let inner = link.strip_prefix("<#E::")?.strip_suffix('>')?;
+    let parts: Vec<&str> = inner.split("::").collect();
+    match parts.as_slice() {
+        ["table", table, rest @ ..] => Some(TableLink {
+            table,
+            column: match rest {
+                ["columns", column, ..] => Some(column),
+                _ => None,
+            },
+        }),
+        _ => None,
+    }
+}
+
+/// A test case's entity link may only name a column the table has; the server
+/// compares names exactly (case-sensitive).
+fn check_link_column(table: &Value, link: &TableLink<'_>) -> Result<(), ApiError> {
+    let Some(column) = link.column else {
+        return Ok(());
+    };
+    let mut known = Vec::new();
+    column_paths(table.get("columns").unwrap_or(&Value::Null), "", &mut known);
+    if known.iter().any(|k| k == column) {
+        Ok(())
+    } else {
+        Err(ApiError::bad_request(format!(
+            "Invalid column name {column}"
+        )))
     }
 }
 
@@ -343,17 +415,11 @@ impl Store {
                     .get("entityLink")
                     .and_then(Value::as_str)
                     .ok_or_else(|| ApiError::bad_request("[entityLink must not be null]"))?;
-                let inner = link
-                    .strip_prefix("<#E::")
-                    .and_then(|s| s.strip_suffix('>'))
+                let parsed = parse_table_link(link)
                     .ok_or_else(|| ApiError::bad_request(format!("Invalid entityLink {link}")))?;
-                let parts: Vec<&str> = inner.split("::").collect();
-                if parts.len() < 2 || parts[0] != "table" {
-                    return Err(ApiError::bad_request(format!("Invalid entityLink {link}")));
-                }
                 let tables = collections::by_path("tables").expect("tables are served");
                 let table = self
-                    .get_by_fqn(tables, parts[1], Include::NonDeleted)?
+                    .get_by_fqn(tables, parsed.table, Include::NonDeleted)?
                     .clone();
                 Ok(Some((tables, table)))
             }
@@ -371,18 +437,14 @@ impl Store {
         match (coll.parent, parent) {
             (ParentRule::EntityLink, Some(table)) => {
                 let table_fqn = table["fullyQualifiedName"].as_str().unwrap_or_default();
-                let link = req
+                let column = req
                     .get("entityLink")
                     .and_then(Value::as_str)
-                    .unwrap_or_default();
-                let parts: Vec<&str> = link
-                    .trim_start_matches("<#E::")
-                    .trim_end_matches('>')
-                    .split("::")
-                    .collect();
-                match (parts.get(2), parts.get(3)) {
-                    (Some(&"columns"), Some(col)) => format!("{table_fqn}.{}.{quoted}", quote(col)),
-                    _ => format!("{table_fqn}.{quoted}"),
+                    .and_then(parse_table_link)
+                    .and_then(|l| l.column);
+                match column {
+                    Some(col) => format!("{table_fqn}.{}.{quoted}", quote(col)),
+                    None => format!("{table_fqn}.{quoted}"),
                 }
             }
             (_, Some(p)) => format!(
@@ -431,8 +493,31 @@ impl Store {
             return Err(ApiError::bad_request(format!("Invalid name {name}")));
         }
         let parent = self.parent_of(coll, req)?;
+        if let (ParentRule::EntityLink, Some((_, table))) = (coll.parent, &parent)
+            && let Some(link) = req
+                .get("entityLink")
+                .and_then(Value::as_str)
+                .and_then(parse_table_link)
+        {
+            check_link_column(table, &link)?;
+        }
         let fqn = self.fqn_for(coll, name, req, parent.as_ref().map(|(_, p)| p));
+        let written = self.write_entity(coll, name, &fqn, req, parent)?;
+        if let ParentRule::EntityLink = coll.parent {
+            return Ok(self.attach_to_basic_suite(written));
+        }
+        Ok(written)
+    }
 
+    fn write_entity(
+        &mut self,
+        coll: &'static Collection,
+        name: &str,
+        fqn: &str,
+        req: &Map<String, Value>,
+        parent: Option<(&'static Collection, Value)>,
+    ) -> Result<Written, ApiError> {
+        let fqn = fqn.to_string();
         let parent_field = match coll.parent {
             ParentRule::Field { field, .. } => Some(field),
             ParentRule::ServiceReference => Some("service"),
@@ -533,6 +618,162 @@ impl Store {
             created: true,
             entity: e,
         })
+    }
+
+    /// Like the server, a test case belongs to its table's basic test suite
+    /// (`<table fqn>.testSuite`), made on the first test case of the table.
+    fn attach_to_basic_suite(&mut self, mut written: Written) -> Written {
+        let case_fqn = written.entity["fullyQualifiedName"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        let Some(table_fqn) = written.entity["entityLink"]
+            .as_str()
+            .and_then(parse_table_link)
+            .map(|l| l.table.to_string())
+        else {
+            return written;
+        };
+        let Some(table) = self.entity("tables", &table_fqn) else {
+            return written;
+        };
+        let suites =
+            collections::by_path("dataQuality/testSuites").expect("test suites are served");
+        let suite_fqn = format!("{table_fqn}.testSuite");
+        if self.entity(suites.path, &suite_fqn).is_none() {
+            let id = derived_id(suites.entity_type, &suite_fqn, 0);
+            let suite = json!({
+                "id": id,
+                "name": suite_fqn,
+                "fullyQualifiedName": suite_fqn,
+                "basic": true,
+                "basicEntityReference": reference("table", &table),
+                "tests": [],
+                "version": 0.1,
+                "updatedAt": now_ms(),
+                "updatedBy": "ingestion-bot",
+                "deleted": false,
+            });
+            self.ids.insert(id, (suites.path, suite_fqn.clone()));
+            self.entities
+                .entry(suites.path)
+                .or_default()
+                .insert(suite_fqn.clone(), suite);
+        }
+        let case_ref = reference("testCase", &written.entity);
+        let suite = self
+            .entities
+            .get_mut(suites.path)
+            .and_then(|m| m.get_mut(&suite_fqn))
+            .expect("the suite was just found or made");
+        // Membership is a relationship on the server: it changes no version.
+        if let Some(tests) = suite["tests"].as_array_mut()
+            && !tests.iter().any(|t| t["id"] == case_ref["id"])
+        {
+            tests.push(case_ref);
+        }
+        let suite_ref = reference("testSuite", suite);
+        if let Some(case) = self
+            .entities
+            .get_mut("dataQuality/testCases")
+            .and_then(|m| m.get_mut(&case_fqn))
+        {
+            case["testSuite"] = suite_ref.clone();
+            case["testSuites"] = json!([suite_ref]);
+            written.entity["testSuite"] = case["testSuite"].clone();
+            written.entity["testSuites"] = case["testSuites"].clone();
+        }
+        written
+    }
+
+    /// `PUT /v1/tables/{id}/dataModel`, as the server's `addDataModel`: the data
+    /// model is stored; its owners become the table's only when the table has none;
+    /// its tags are added to the table's, and each model column's tags to the table
+    /// column of exactly the same name. Answers the table with columns, tags and
+    /// owners.
+    pub fn add_data_model(&mut self, table_id: &str, model: &Value) -> Result<Value, ApiError> {
+        let tables = collections::by_path("tables").expect("tables are served");
+        let mut table = self
+            .get_by_id(tables, table_id, Include::NonDeleted)?
+            .clone();
+        if !model.is_object() {
+            return Err(ApiError::bad_request(
+                "Unable to process JSON: a data model is an object",
+            ));
+        }
+        if model.get("modelType").and_then(Value::as_str).is_none() {
+            return Err(ApiError::bad_request("[modelType must not be null]"));
+        }
+        let fqn = table["fullyQualifiedName"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        let mut stored_model = model.clone();
+        if let Some(cols) = stored_model.get_mut("columns") {
+            name_columns(cols, &fqn);
+        }
+        table["dataModel"] = stored_model;
+        let has_owners = table
+            .get("owners")
+            .and_then(Value::as_array)
+            .is_some_and(|o| !o.is_empty());
+        if !has_owners
+            && let Some(owners) = model.get("owners").and_then(Value::as_array)
+            && !owners.is_empty()
+        {
+            table["owners"] = Value::Array(owners.clone());
+        }
+        if let Some(tags) = model.get("tags").and_then(Value::as_array) {
+            add_tag_labels(&mut table, tags);
+        }
+        if let (Some(model_cols), Some(cols)) = (
+            model.get("columns").and_then(Value::as_array),
+            table.get_mut("columns").and_then(Value::as_array_mut),
+        ) {
+            for model_col in model_cols {
+                let Some(tags) = model_col.get("tags").and_then(Value::as_array) else {
+                    continue;
+                };
+                if let Some(col) = cols
+                    .iter_mut()
+                    .find(|c| c.get("name").is_some() && c.get("name") == model_col.get("name"))
+                {
+                    add_tag_labels(col, tags);
+                }
+            }
+        }
+        Ok(self.replace(tables, table))
+    }
+
+    /// `DELETE /v1/lineage/{entityType}/{id}/type/{source}`: removes the edges into
+    /// the entity whose `lineageDetails.source` is `source`; answers how many.
+    pub fn delete_lineage_by_source(
+        &mut self,
+        entity_type: &str,
+        id: &str,
+        source: &str,
+    ) -> Result<usize, ApiError> {
+        match self.entity_by_id(id) {
+            Some((path, e))
+                if collections::by_path(path).map(|c| c.entity_type) == Some(entity_type)
+                    && e["deleted"] != json!(true) => {}
+            _ => return Err(ApiError::not_found(entity_type, id)),
+        }
+        let before = self.lineage.len();
+        self.lineage.retain(|(_, to), edge| {
+            !(to == id && edge["lineageDetails"]["source"].as_str() == Some(source))
+        });
+        Ok(before - self.lineage.len())
+    }
+
+    /// A change made by someone else: the version goes up, nothing else changes.
+    pub fn touch(&mut self, coll: &Collection, id: &str) {
+        if let Some((path, fqn)) = self.ids.get(id).filter(|(p, _)| *p == coll.path)
+            && let Some(e) = self.entities.get_mut(path).and_then(|m| m.get_mut(fqn))
+        {
+            bump_version(e);
+            e["updatedBy"] = json!("another-user");
+        }
     }
 
     /// Replaces a stored entity after an in-place change (patch, sub-resource PUT),
@@ -651,6 +892,7 @@ impl Store {
                         .retain(|(from, to), _| *from != id && *to != id);
                     *self.generations.entry((path, k.clone())).or_default() += 1;
                     self.pipeline_statuses.remove(&k);
+                    self.test_case_results.remove(&k);
                 }
             } else if let Some(e) = self.entities.get_mut(path).and_then(|m| m.get_mut(&k)) {
                 e["deleted"] = json!(true);
@@ -809,17 +1051,30 @@ impl Store {
             .get("timestamp")
             .and_then(Value::as_i64)
             .ok_or_else(|| ApiError::bad_request("[timestamp must not be null]"))?;
-        self.test_case_results
-            .entry(fqn.to_string())
-            .or_default()
-            .insert(ts, result.clone());
+        let series = self.test_case_results.entry(fqn.to_string()).or_default();
+        let at = series.partition_point(|r| r["timestamp"].as_i64().unwrap_or(i64::MIN) <= ts);
+        series.insert(at, result.clone());
+        let latest = series.last().cloned();
+        // The test case shows its latest result (`fields=testCaseResult`); like a
+        // relationship, that changes no version.
+        if let Some(case) = self.entities.get_mut(tc.path).and_then(|m| m.get_mut(fqn)) {
+            case["testCaseResult"] = latest.unwrap_or(Value::Null);
+        }
         Ok(result.clone())
     }
 
-    pub fn test_case_results(&self, fqn: &str) -> Vec<Value> {
+    /// The results of a test case with `start <= timestamp <= end`, oldest first.
+    pub fn test_case_results(&self, fqn: &str, start: Option<i64>, end: Option<i64>) -> Vec<Value> {
+        let range = start.unwrap_or(i64::MIN)..=end.unwrap_or(i64::MAX);
         self.test_case_results
             .get(fqn)
-            .map(|m| m.values().cloned().collect())
+            .map(|series| {
+                series
+                    .iter()
+                    .filter(|r| r["timestamp"].as_i64().is_some_and(|t| range.contains(&t)))
+                    .cloned()
+                    .collect()
+            })
             .unwrap_or_default()
     }
 
@@ -873,12 +1128,18 @@ impl Store {
                     .collect(),
             )
         }
+        let mut case_fqns: Vec<&String> = self.test_case_results.keys().collect();
+        case_fqns.sort();
+        let test_case_results: Map<String, Value> = case_fqns
+            .into_iter()
+            .map(|k| (k.clone(), Value::Array(self.test_case_results[k].clone())))
+            .collect();
         json!({
             "entities": entities,
             "lineage": lineage,
             "pipelineStatuses": sorted(&self.pipeline_statuses),
             "ingestionPipelineStatuses": sorted(&self.ingestion_statuses),
-            "testCaseResults": sorted(&self.test_case_results),
+            "testCaseResults": test_case_results,
         })
     }
 

@@ -1,44 +1,10 @@
 //! The emulator behaves like the server on the calls omctl makes.
 
+mod common;
+
+use common::Http;
 use om_mock::{BulkSupport, MockSettings, OmMock};
 use serde_json::{Value, json};
-
-struct Http {
-    client: reqwest::Client,
-    base: String,
-}
-
-impl Http {
-    fn new(mock: &OmMock) -> Http {
-        Http {
-            client: reqwest::Client::new(),
-            base: format!("{}/v1", mock.url()),
-        }
-    }
-
-    async fn send(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> (u16, Value) {
-        let mut req = self.client.request(method, format!("{}/{path}", self.base));
-        if let Some(b) = body {
-            req = req.json(&b);
-        }
-        let resp = req.send().await.unwrap();
-        let status = resp.status().as_u16();
-        let text = resp.text().await.unwrap();
-        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
-    }
-
-    async fn put(&self, path: &str, body: Value) -> (u16, Value) {
-        self.send(reqwest::Method::PUT, path, Some(body)).await
-    }
-
-    async fn get(&self, path: &str) -> (u16, Value) {
-        self.send(reqwest::Method::GET, path, None).await
-    }
-
-    async fn delete(&self, path: &str) -> (u16, Value) {
-        self.send(reqwest::Method::DELETE, path, None).await
-    }
-}
 
 async fn hierarchy(http: &Http) {
     assert_eq!(

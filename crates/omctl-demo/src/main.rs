@@ -1,9 +1,11 @@
 //! The demo behind `cargo xtask demo` (which builds omctl and the plugins first).
 //!
-//! Starts the Glue emulator with the bundled sample catalog and the OpenMetadata
-//! emulator (the same code the tests use, on 127.0.0.1, stopped when the demo ends),
-//! runs the workflow files of `examples/workflows/` through `omctl run`, and shows
-//! what the server now holds.
+//! Starts the Glue emulator with the bundled sample catalog, a second one with the
+//! Glue catalog of the jaffle dbt project (`fixtures/dbt/jaffle`), and the
+//! OpenMetadata emulator seeded with what that project's server already holds
+//! (users, teams, a dashboard) — the same code the tests use, on 127.0.0.1, stopped
+//! when the demo ends — runs the workflow files of `examples/workflows/` through
+//! `omctl run`, and shows what the server now holds.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -35,6 +37,14 @@ const STEPS: &[Step] = &[
     Step {
         file: "glue-database-file.yaml",
         what: "the same catalog into the file sink (NDJSON)",
+    },
+    Step {
+        file: "jaffle-glue.yaml",
+        what: "the Glue catalog a dbt project builds its tables in",
+    },
+    Step {
+        file: "dbt-glue.yaml",
+        what: "dbt artifacts -> models, docs, owners, tags, lineage, test results on those tables",
     },
 ];
 
@@ -74,12 +84,24 @@ fn run() -> Result<(), String> {
         .map_err(|e| format!("cannot start the emulators' runtime: {e}"))?;
     rt.block_on(async {
         let glue = glue_mock::GlueMock::start(glue_mock::Catalog::sample()).await;
+        let jaffle = root.join("fixtures/dbt/jaffle");
+        let jaffle_catalog = glue_mock::Catalog::from_file(jaffle.join("glue_catalog.json"))
+            .map_err(|e| e.to_string())?;
+        let jaffle_glue = glue_mock::GlueMock::start(jaffle_catalog).await;
         let om = om_mock::OmMock::start().await;
+        om.seed_file(jaffle.join("om_seed.json"))
+            .map_err(|e| e.to_string())?;
         println!("Glue emulator:         {}", glue.url());
+        println!("Glue emulator (jaffle): {}", jaffle_glue.url());
         println!("OpenMetadata emulator: {}", om.url());
 
         let env: BTreeMap<&str, String> = BTreeMap::from([
             ("GLUE_ENDPOINT", glue.url()),
+            ("JAFFLE_GLUE_ENDPOINT", jaffle_glue.url()),
+            (
+                "DBT_TARGET_DIR",
+                jaffle.join("artifacts").to_string_lossy().into_owned(),
+            ),
             ("OM_HOST_PORT", om.url().to_string()),
             ("AWS_ACCESS_KEY_ID", DEMO_ACCESS_KEY.to_string()),
             ("AWS_SECRET_ACCESS_KEY", DEMO_SECRET_KEY.to_string()),
@@ -198,6 +220,22 @@ fn print_server(om: &om_mock::OmMock) {
                 deleted(&p)
             );
         }
+    }
+    let modelled = om
+        .entities("tables")
+        .iter()
+        .filter(|t| t.get("dataModel").is_some())
+        .count();
+    if modelled > 0 {
+        let snapshot = om.snapshot();
+        let results: usize = snapshot["testCaseResults"]
+            .as_object()
+            .map(|m| m.values().filter_map(Value::as_array).map(Vec::len).sum())
+            .unwrap_or(0);
+        println!(
+            "dbt: {modelled} tables with a data model, {} test cases, {results} test results",
+            om.entities("dataQuality/testCases").len()
+        );
     }
     let snapshot = om.snapshot();
     if let Some(edges) = snapshot["lineage"].as_array().filter(|e| !e.is_empty()) {

@@ -133,6 +133,104 @@ pub enum Record {
     ScopeComplete { kind: EntityKind, parent: String },
     /// A warning, a failure or a filtered-out entity.
     Event(Event),
+    /// Changes to an entity that already exists on the server, written by another
+    /// workflow (the table a dbt model builds). `fqn` is spelled as the source
+    /// knows it: the sink finds the entity case-insensitively, keeps the server's
+    /// spelling, and reports an entity it cannot find as "not found" (a warning).
+    /// Since interface 1.1.
+    #[serde(rename_all = "camelCase")]
+    Update {
+        kind: EntityKind,
+        fqn: String,
+        update: EntityUpdate,
+    },
+    /// The result of one run of a test case (`testCase.json#/definitions/testCaseResult`
+    /// without `testCaseFQN`). `test_case` is the FQN of an entity record of kind
+    /// `testCase` sent earlier in this run, spelled as that record spelled it. A
+    /// result with the same timestamp as one the server has is not sent again.
+    /// Since interface 1.1.
+    #[serde(rename_all = "camelCase")]
+    TestCaseResult { test_case: String, result: Value },
+    /// Remove the lineage edges into `to` whose `lineageDetails.source` is `source`
+    /// (`overrideLineage`), before this run writes its own. Lineage records into
+    /// `to` that come after this record wait until the removal is done, so a run
+    /// never removes an edge it has written. Since interface 1.1.
+    #[serde(rename_all = "camelCase")]
+    LineageReset { to: EntityRef, source: String },
+}
+
+/// What to change on an existing entity ([`Record::Update`]). Every part is
+/// optional; the sink sends only what differs from what the server holds.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EntityUpdate {
+    /// A table's data model (`table.json#/definitions/dataModel`), written with
+    /// `PUT /tables/{id}/dataModel`. Its `upstream` FQNs are spelled as the source
+    /// knows them; the sink rewrites the ones it finds to the server's spelling and
+    /// drops the others. `owners` is filled by the sink from [`EntityUpdate::owners`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data_model: Option<Value>,
+    /// The entity's description.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<TextUpdate>,
+    /// Per-column changes, matched case-insensitively by column name (a nested
+    /// column by its dotted path of names).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub columns: Vec<ColumnUpdate>,
+    /// Owners by name: each is looked up as a team (of type `Group`), then as a
+    /// user. Set when the entity has no owner, or always with `overwrite`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owners: Option<OwnersUpdate>,
+    /// Tag labels (`tagLabel.json`: classification tags, tiers, glossary terms) to
+    /// add; labels the entity has already are kept. A tier replaces the tier.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<Value>,
+}
+
+impl EntityUpdate {
+    /// Whether the update asks for nothing.
+    pub fn is_empty(&self) -> bool {
+        self.data_model.is_none()
+            && self.description.is_none()
+            && self.columns.is_empty()
+            && self.owners.is_none()
+            && self.tags.is_empty()
+    }
+}
+
+/// A text to set. Without `overwrite` it is set only where the server has none
+/// (no description, or an empty one). An empty text is never written.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TextUpdate {
+    pub text: String,
+    #[serde(default)]
+    pub overwrite: bool,
+}
+
+/// Changes to one column of an [`EntityUpdate`].
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ColumnUpdate {
+    /// The column name; a nested column by the dotted path of its names.
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<TextUpdate>,
+    /// Tag labels to add to the column.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<Value>,
+}
+
+/// Owners named by the source.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OwnersUpdate {
+    /// User or team names (or emails), as the source wrote them.
+    pub names: Vec<String>,
+    /// Replace the owners the entity has; without it, owners are set only on an
+    /// entity that has none.
+    #[serde(default)]
+    pub overwrite: bool,
 }
 
 /// How serious an [`Event`] is.
@@ -255,6 +353,9 @@ impl Record {
             Record::Lineage { from, to, .. } => format!("lineage {} -> {}", from.fqn, to.fqn),
             Record::ScopeComplete { kind, parent } => format!("all {kind}s of {parent}"),
             Record::Event(e) => e.name.clone(),
+            Record::Update { kind, fqn, .. } => format!("{kind} {fqn}"),
+            Record::TestCaseResult { test_case, .. } => format!("result of test case {test_case}"),
+            Record::LineageReset { to, source } => format!("{source} lineage into {}", to.fqn),
         }
     }
 }
@@ -332,6 +433,52 @@ mod tests {
             e.to_line(),
             r#"{"record":"event","level":"filtered","kind":"table","name":"svc.db.sch.t","reason":"excluded by tableFilterPattern","detail":"pattern ^t$"}"#
         );
+    }
+
+    #[test]
+    fn interface_1_1_records_wire_shape() {
+        let update = Record::Update {
+            kind: EntityKind::Table,
+            fqn: "svc.awsdatacatalog.cafe.orders".into(),
+            update: EntityUpdate {
+                description: Some(TextUpdate {
+                    text: "Orders".into(),
+                    overwrite: false,
+                }),
+                columns: vec![ColumnUpdate {
+                    name: "order_id".into(),
+                    description: None,
+                    tags: vec![json!({"tagFQN": "dbtTags.pii"})],
+                }],
+                owners: Some(OwnersUpdate {
+                    names: vec!["ops-team".into()],
+                    overwrite: true,
+                }),
+                ..EntityUpdate::default()
+            },
+        };
+        assert_eq!(
+            update.to_line(),
+            r#"{"record":"update","kind":"table","fqn":"svc.awsdatacatalog.cafe.orders","update":{"description":{"text":"Orders","overwrite":false},"columns":[{"name":"order_id","tags":[{"tagFQN":"dbtTags.pii"}]}],"owners":{"names":["ops-team"],"overwrite":true}}}"#
+        );
+        assert_eq!(Record::from_line(&update.to_line()).unwrap(), update);
+        let result = Record::TestCaseResult {
+            test_case: "svc.db.sch.t.c.not_null_t_c".into(),
+            result: json!({"timestamp": 1, "testCaseStatus": "Success"}),
+        };
+        assert_eq!(
+            result.to_line(),
+            r#"{"record":"testCaseResult","testCase":"svc.db.sch.t.c.not_null_t_c","result":{"timestamp":1,"testCaseStatus":"Success"}}"#
+        );
+        let reset = Record::LineageReset {
+            to: EntityRef::new(EntityKind::Table, "svc.db.sch.t"),
+            source: "DbtLineage".into(),
+        };
+        assert_eq!(
+            reset.to_line(),
+            r#"{"record":"lineageReset","to":{"kind":"table","fqn":"svc.db.sch.t"},"source":"DbtLineage"}"#
+        );
+        assert!(EntityUpdate::default().is_empty());
     }
 
     #[test]

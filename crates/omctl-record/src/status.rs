@@ -35,6 +35,11 @@ pub struct StepSummary {
     /// whatever the success %.
     #[serde(default)]
     pub safety_stops: u64,
+    /// Existing entities a record names that the server does not have (a dbt
+    /// model's table not ingested yet), each also counted in `warnings` (omctl
+    /// addition). Left out of the JSON when zero.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub not_found: u64,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub failures: Vec<Failure>,
     /// Warnings kept for the report (omctl addition).
@@ -43,6 +48,10 @@ pub struct StepSummary {
     /// Wall time of the step in milliseconds.
     #[serde(default)]
     pub duration_ms: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// How many failures and warnings a summary keeps in full; the counters go on.

@@ -222,6 +222,9 @@ impl RunReport {
                     "deleted": s.deleted,
                 }),
             );
+            if s.not_found > 0 {
+                steps[&s.name]["notFound"] = s.not_found.into();
+            }
         }
         let mut line = serde_json::json!({
             "status": self.status.as_str(),
@@ -238,7 +241,7 @@ impl RunReport {
 
     /// The end-of-run table: one row per step, then up to `max_failures` failures.
     pub fn render_table(&self, max_failures: usize) -> String {
-        let headers = [
+        let mut headers = vec![
             "Step",
             "Records",
             "Updated",
@@ -249,11 +252,17 @@ impl RunReport {
             "Success %",
             "Duration",
         ];
-        let rows: Vec<[String; 9]> = self
+        // Only runs that update existing entities (dbt) can miss some: the column
+        // shows only then.
+        let not_found = self.steps.iter().any(|s| s.not_found > 0);
+        if not_found {
+            headers.insert(4, "Not found");
+        }
+        let rows: Vec<Vec<String>> = self
             .steps
             .iter()
             .map(|s| {
-                [
+                let mut row = vec![
                     s.name.clone(),
                     s.records.to_string(),
                     s.updated_records.to_string(),
@@ -263,10 +272,14 @@ impl RunReport {
                     s.deleted.to_string(),
                     format!("{:.2}", s.success_pct()),
                     human_duration(Duration::from_millis(s.duration_ms)),
-                ]
+                ];
+                if not_found {
+                    row.insert(4, s.not_found.to_string());
+                }
+                row
             })
             .collect();
-        let mut widths = headers.map(str::len);
+        let mut widths: Vec<usize> = headers.iter().map(|h| h.len()).collect();
         for row in &rows {
             for (w, cell) in widths.iter_mut().zip(row) {
                 *w = (*w).max(cell.chars().count());
@@ -274,7 +287,7 @@ impl RunReport {
         }
         let mut out = String::new();
         let line = |out: &mut String, cells: &[String]| {
-            for (i, (cell, w)) in cells.iter().zip(widths).enumerate() {
+            for (i, (cell, &w)) in cells.iter().zip(&widths).enumerate() {
                 if i == 0 {
                     let _ = write!(out, "{cell:<w$}");
                 } else {
@@ -283,7 +296,8 @@ impl RunReport {
             }
             out.push('\n');
         };
-        line(&mut out, &headers.map(String::from));
+        let header_cells: Vec<String> = headers.iter().map(|h| h.to_string()).collect();
+        line(&mut out, &header_cells);
         for row in &rows {
             line(&mut out, row);
         }
@@ -616,6 +630,29 @@ mod tests {
         assert_eq!(v["successPct"], 95.0);
         assert_eq!(v["steps"]["glue"]["errors"], 1);
         assert_eq!(v["durationMs"], 1500);
+    }
+
+    #[test]
+    fn tables_not_found_show_only_when_there_are_some() {
+        let plain = report(vec![step("dbt", 3, 0)], SuccessPolicy::default(), None);
+        assert!(!plain.render_table(10).contains("Not found"));
+        assert!(!plain.summary_line().contains("notFound"));
+        let mut sink = step("metadata-rest", 3, 0);
+        sink.not_found = 2;
+        let r = report(
+            vec![step("dbt", 5, 0), sink],
+            SuccessPolicy::default(),
+            None,
+        );
+        let t = r.render_table(10);
+        let header = t.lines().next().unwrap();
+        assert!(header.contains("Warnings  Not found  Errors"), "{t}");
+        let sink_row = t.lines().find(|l| l.starts_with("metadata-rest")).unwrap();
+        let cells: Vec<&str> = sink_row.split_whitespace().collect();
+        assert_eq!(cells[4], "2", "{t}");
+        let v: serde_json::Value = serde_json::from_str(&r.summary_line()).unwrap();
+        assert_eq!(v["steps"]["metadata-rest"]["notFound"], 2);
+        assert!(v["steps"]["dbt"].get("notFound").is_none());
     }
 
     #[test]

@@ -227,10 +227,12 @@ enum Pulled {
 /// Counts what the source produced, as its step summary.
 pub fn count_source_record(summary: &mut StepSummary, record: &Record) {
     match record {
-        Record::Entity { .. } | Record::PipelineStatus { .. } | Record::Lineage { .. } => {
-            summary.records += 1
-        }
-        Record::ScopeComplete { .. } => {}
+        Record::Entity { .. }
+        | Record::PipelineStatus { .. }
+        | Record::Lineage { .. }
+        | Record::Update { .. }
+        | Record::TestCaseResult { .. } => summary.records += 1,
+        Record::ScopeComplete { .. } | Record::LineageReset { .. } => {}
         Record::Event(event) => match event.level {
             EventLevel::Warning => summary.warn(event.name.clone(), event.reason.clone()),
             EventLevel::Failure => {

@@ -298,8 +298,25 @@ fn plugin_of_another_interface_version_is_refused() {
         text.contains("built against connector interface 2.0.0"),
         "{text}"
     );
-    assert!(text.contains("this omctl speaks 1.0.0"), "{text}");
+    assert!(text.contains("this omctl speaks 1.1.0"), "{text}");
     assert!(err.is_plugin_fault());
+}
+
+#[test]
+fn plugin_built_against_interface_1_0_still_loads_and_runs() {
+    // Interface 1.1 only added record kinds: a plugin built before it is not
+    // refused, and its calls work.
+    let plugin = Plugin::load(&support::fixture("fixture-abi-v1-0")).unwrap();
+    assert_eq!(plugin.name(), "fixture-abi-v1-0");
+    assert_eq!(plugin.manifest().source_types, vec!["legacy".to_string()]);
+    let report = plugin
+        .test_connection(
+            &config(json!({"type": "legacy"}), "info"),
+            Arc::new(Recorder::default()),
+        )
+        .unwrap();
+    assert!(report.passed(), "{report:?}");
+    assert_eq!(report.steps[0].name, "Reach the legacy catalog");
 }
 
 #[test]

@@ -118,7 +118,8 @@ pub fn server_code(e: &ClientError) -> u8 {
         ClientError::BadHostPort { .. }
         | ClientError::Config(_)
         | ClientError::TokenFile { .. }
-        | ClientError::Tls { .. } => CONFIG,
+        | ClientError::Tls { .. }
+        | ClientError::MissingService { .. } => CONFIG,
         _ => CONNECTION,
     }
 }
@@ -201,5 +202,9 @@ mod tests {
             reason: "refused".into(),
         };
         assert_eq!(server_code(&connect), CONNECTION);
+        let missing = ClientError::MissingService {
+            service: "glue_svc".into(),
+        };
+        assert_eq!(server_code(&missing), CONFIG);
     }
 }

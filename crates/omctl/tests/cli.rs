@@ -386,7 +386,7 @@ fn plugins_list_and_describe() {
         .expect("listed");
     assert!(
         row.contains("localcatalog")
-            && row.contains("1.0.0")
+            && row.contains("1.1.0")
             && row.contains(plugin.to_str().unwrap()),
         "{row}"
     );

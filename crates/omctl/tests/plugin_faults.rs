@@ -110,7 +110,7 @@ fn plugin_of_another_interface_version_is_refused() {
     );
     assert_eq!(run.code, 4, "{}", run.stderr);
     assert!(
-        run.stderr.contains("2.0.0") && run.stderr.contains("1.0.0"),
+        run.stderr.contains("2.0.0") && run.stderr.contains("1.1.0"),
         "{}",
         run.stderr
     );

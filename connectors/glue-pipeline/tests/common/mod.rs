@@ -110,6 +110,7 @@ pub fn stable_view(run: &TestRun, anchor: f64) -> Value {
             Record::Lineage { .. } => lineage.push(v),
             Record::Event(_) => events.push(v),
             Record::ScopeComplete { .. } => scopes.push(v),
+            other => panic!("the pipeline connector does not send {}", other.subject()),
         }
     }
     statuses.sort_by(|a, b| (&a.0, a.1).cmp(&(&b.0, b.1)));

@@ -2,11 +2,12 @@
 //!
 //! Ordering: every record that creates an entity registers its FQN as *unsettled*
 //! until its write completes. A record that needs other entities (a table its
-//! schema, a status its pipeline, a lineage edge both ends) waits while any of them
-//! is unsettled, and is dispatched when the last one settles. A settled FQN is
-//! forgotten at once (an FQN not unsettled was written earlier in this run or
-//! already exists), so memory follows the window, not the catalog. When a needed
-//! entity failed, the waiting records fail at once, naming it.
+//! schema, a status its pipeline, a lineage edge both ends and a reset of its
+//! target, a test result its test case) waits while any of them is unsettled, and
+//! is dispatched when the last one settles. A settled FQN is forgotten at once (an
+//! FQN not unsettled was written earlier in this run or already exists), so memory
+//! follows the window, not the catalog. When a needed entity failed, the waiting
+//! records fail at once, naming it.
 //!
 //! Concurrency: at most `concurrency` tasks run; `write` returns once the record is
 //! queued and fewer than `4 × concurrency` records wait (for a parent or for a free
@@ -19,8 +20,12 @@
 //! event) arrives. A 404/405 on bulk switches that kind to single writes for the
 //! rest of the run and re-sends the batch one by one.
 
+mod lineage;
+mod quality;
+mod resolve;
 mod scope;
 mod settings;
+mod update;
 mod work;
 
 use std::collections::{HashMap, HashSet, VecDeque};
@@ -41,8 +46,11 @@ use crate::client::OmClient;
 use crate::config::ServerConfig;
 use crate::error::ClientError;
 use crate::routes::bulk_capable;
+use lineage::{ContainerCache, LineageState, detail_dependencies, reset_key};
+use quality::QualityState;
+use resolve::TableResolver;
 use scope::ScopeTracker;
-use work::{ContainerCache, IdCache, Outcome, Shared, Work, detail_dependencies, lock};
+use work::{IdCache, Outcome, Shared, Work, lock};
 
 /// The step name in summaries and reports.
 pub const SINK_NAME: &str = "metadata-rest";
@@ -102,13 +110,18 @@ impl MetadataRestSink {
     ) -> Result<MetadataRestSink, ClientError> {
         let settings = SinkSettings::from_json(&options.sink_config)?;
         let kinds = settings::mark_deleted_kinds(&options.source_config)?;
+        let resolver =
+            TableResolver::new(settings::search_across_databases(&options.source_config)?);
         server.connect_timeout = settings.connect_timeout;
         server.read_timeout = settings.read_timeout;
         server.retry.max_retries = settings.max_retries;
         let (client, version) = OmClient::connect(server).await?;
         tracing::debug!("OpenMetadata server version {version}");
+        if settings::is_dbt(&options.source_config) {
+            resolve::require_database_service(&client, options.service_name.as_deref()).await?;
+        }
         Ok(MetadataRestSink::with_client(
-            client, options, settings, kinds,
+            client, options, settings, kinds, resolver,
         ))
     }
 
@@ -117,6 +130,7 @@ impl MetadataRestSink {
         options: SinkOptions,
         settings: SinkSettings,
         kinds: HashSet<EntityKind>,
+        resolver: TableResolver,
     ) -> MetadataRestSink {
         let window = settings.concurrency;
         MetadataRestSink {
@@ -132,6 +146,10 @@ impl MetadataRestSink {
                 unlinked_locations: AtomicU64::new(0),
                 no_bulk: Mutex::new(HashSet::new()),
                 deletions: DeletionLog::default(),
+                resolver,
+                owners: resolve::ReadOnce::default(),
+                quality: QualityState::default(),
+                lineage_state: LineageState::new(settings::is_dbt(&options.source_config)),
             }),
             window,
             queued_records: 0,
@@ -199,7 +217,7 @@ impl MetadataRestSink {
             }
             Record::Lineage { from, to, details } => {
                 self.flush_batch();
-                let mut deps = vec![from.fqn.clone(), to.fqn.clone()];
+                let mut deps = vec![from.fqn.clone(), to.fqn.clone(), reset_key(&to)];
                 deps.extend(detail_dependencies(details.as_ref()));
                 self.admit(Work::Lineage { from, to, details }, deps);
             }
@@ -222,6 +240,20 @@ impl MetadataRestSink {
             // Events are counted by the source step; the sink only needs to know
             // which entities were seen (filtered or failed ones are not deleted).
             Record::Event(event) => self.scopes.saw_event(&event),
+            Record::Update { kind, fqn, update } => {
+                self.flush_batch();
+                self.admit(Work::Update { kind, fqn, update }, Vec::new());
+            }
+            Record::TestCaseResult { test_case, result } => {
+                self.flush_batch();
+                let deps = vec![test_case.clone()];
+                self.admit(Work::TestCaseResult { test_case, result }, deps);
+            }
+            Record::LineageReset { to, source } => {
+                self.flush_batch();
+                let deps = vec![to.fqn.clone()];
+                self.admit(Work::LineageReset { to, source }, deps);
+            }
         }
         loop {
             self.pump();

@@ -166,6 +166,25 @@ impl SinkSettings {
     }
 }
 
+/// Whether the workflow is a dbt one (`sourceConfig.config.type: DBT`): its
+/// records change tables another workflow wrote, so that workflow's database
+/// service must exist before anything is read.
+pub(crate) fn is_dbt(source_config: &Value) -> bool {
+    source_config.get("type").and_then(Value::as_str) == Some("DBT")
+}
+
+/// `sourceConfig.config.searchAcrossDatabases` (default false): a table not found
+/// in the database its FQN names may be found in another database of the service.
+pub(crate) fn search_across_databases(source_config: &Value) -> Result<bool, ClientError> {
+    match source_config.get("searchAcrossDatabases") {
+        None | Some(Value::Null) => Ok(false),
+        Some(Value::Bool(b)) => Ok(*b),
+        Some(other) => Err(ClientError::Config(format!(
+            "source.sourceConfig.config.searchAcrossDatabases: expected true or false, found {other}"
+        ))),
+    }
+}
+
 /// The entity kinds whose unseen entities are marked deleted, from the
 /// `markDeleted*` flags of `sourceConfig.config`. Defaults follow OpenMetadata:
 /// tables for a `DatabaseMetadata` pipeline and pipelines for a `PipelineMetadata`
@@ -248,5 +267,20 @@ mod tests {
                 .is_empty()
         );
         assert!(mark_deleted_kinds(&json!({"markDeletedTables": "yes"})).is_err());
+    }
+
+    #[test]
+    fn dbt_flags() {
+        assert!(is_dbt(&json!({"type": "DBT"})));
+        assert!(!is_dbt(&json!({"type": "DatabaseMetadata"})));
+        assert!(!search_across_databases(&json!({"type": "DBT"})).unwrap());
+        assert!(search_across_databases(&json!({"searchAcrossDatabases": true})).unwrap());
+        let e = search_across_databases(&json!({"searchAcrossDatabases": "yes"}))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("source.sourceConfig.config.searchAcrossDatabases"),
+            "{e}"
+        );
     }
 }

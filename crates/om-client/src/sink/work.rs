@@ -3,16 +3,17 @@
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::AtomicU64;
 
 use om_spec::fqn;
 use omctl_record::status::StepSummary;
-use omctl_record::{EntityKind, EntityRef};
-use serde_json::{Value, json};
+use omctl_record::{EntityKind, EntityRef, EntityUpdate};
+use serde_json::Value;
 
+use super::lineage::ContainerCache;
 use super::scope::{Deletion, DeletionLog, Verdict, deletion_key, judge};
 use super::settings::SinkSettings;
-use crate::client::{Include, OmClient, Written, entity_reference};
+use crate::client::{Include, OmClient, Written};
 use crate::error::ClientError;
 use crate::routes::scope_filter;
 
@@ -50,6 +51,22 @@ pub(crate) enum Work {
         parent: String,
         seen: HashSet<String>,
     },
+    /// Changes to an existing entity (see [`super::update`]).
+    Update {
+        kind: EntityKind,
+        fqn: String,
+        update: EntityUpdate,
+    },
+    /// One result of a test case, after the test case (see [`super::quality`]).
+    TestCaseResult {
+        test_case: String,
+        result: Value,
+    },
+    /// Removal of the earlier lineage from `source` into `to` (see [`super::lineage`]).
+    LineageReset {
+        to: EntityRef,
+        source: String,
+    },
 }
 
 impl Work {
@@ -59,6 +76,11 @@ impl Work {
             Work::Service { fqn, .. } | Work::Entity { fqn, .. } => vec![fqn.clone()],
             Work::Batch { items, .. } => items.iter().map(|(f, _)| f.clone()).collect(),
             Work::Status { .. } | Work::Lineage { .. } | Work::Scope { .. } => Vec::new(),
+            // Nothing waits for an update: test cases and lineage find the table
+            // themselves.
+            Work::Update { .. } | Work::TestCaseResult { .. } => Vec::new(),
+            // Lineage into the target waits for its reset.
+            Work::LineageReset { to, .. } => vec![super::lineage::reset_key(to)],
         }
     }
 
@@ -79,6 +101,8 @@ impl Work {
                 EntityKind::Database | EntityKind::DatabaseSchema | EntityKind::Pipeline
             ),
             Work::Status { .. } | Work::Lineage { .. } | Work::Scope { .. } => false,
+            Work::Update { .. } | Work::TestCaseResult { .. } => false,
+            Work::LineageReset { .. } => true,
         }
     }
 
@@ -126,6 +150,17 @@ impl Work {
                 Vec::new()
             }
             Work::Scope { .. } => Vec::new(),
+            // An update waits for nothing, so no dependency can fail it.
+            Work::Update { .. } => Vec::new(),
+            Work::TestCaseResult { test_case, .. } => {
+                s.warn(
+                    format!("result of test case {test_case}"),
+                    format!("the result of test case {test_case} was skipped: the test case was not written ({reason})"),
+                );
+                Vec::new()
+            }
+            // Its target, written in this run, failed: the edges into it fail too.
+            Work::LineageReset { to, .. } => vec![super::lineage::reset_key(&to)],
         }
     }
 }
@@ -142,14 +177,14 @@ pub(crate) struct Outcome {
 }
 
 impl Outcome {
-    fn fatal(e: ClientError) -> Outcome {
+    pub(crate) fn fatal(e: ClientError) -> Outcome {
         Outcome {
             fatal: Some(e),
             ..Outcome::default()
         }
     }
 
-    fn one(key: String, result: Result<(), String>) -> Outcome {
+    pub(crate) fn one(key: String, result: Result<(), String>) -> Outcome {
         Outcome {
             settled: vec![(key, result)],
             ..Outcome::default()
@@ -180,99 +215,6 @@ impl IdCache {
     }
 }
 
-/// A storage container found at a location, for external-table lineage.
-#[derive(Debug, Clone)]
-pub(crate) struct FoundContainer {
-    id: String,
-    /// Its `dataModel` columns: (lower-cased displayName, lower-cased name, FQN).
-    columns: Vec<(Option<String>, String, String)>,
-}
-
-/// Containers by location (`None`: no container there), bounded like [`IdCache`].
-#[derive(Debug, Default)]
-pub(crate) struct ContainerCache {
-    by_path: HashMap<String, Option<FoundContainer>>,
-}
-
-impl ContainerCache {
-    const CAPACITY: usize = 4096;
-
-    fn insert(&mut self, path: &str, found: Option<FoundContainer>) {
-        if self.by_path.len() >= Self::CAPACITY {
-            self.by_path.clear();
-        }
-        self.by_path.insert(path.to_string(), found);
-    }
-
-    fn get(&self, path: &str) -> Option<Option<FoundContainer>> {
-        self.by_path.get(path).cloned()
-    }
-}
-
-/// The paths under which a container may store a location, in the order
-/// OpenMetadata tries them: canonical (scheme lower-cased, `s3a`/`s3n` as `s3`,
-/// one trailing `/` dropped), canonical with a trailing `/`, then as given. A bare
-/// scheme has none.
-pub(crate) fn container_lookup_paths(location: &str) -> Vec<String> {
-    let Some((scheme, rest)) = location.split_once("://") else {
-        return Vec::new();
-    };
-    let scheme = match scheme.to_ascii_lowercase().as_str() {
-        "s3a" | "s3n" => "s3".to_string(),
-        s => s.to_string(),
-    };
-    let rest = rest.strip_suffix('/').unwrap_or(rest);
-    if scheme.is_empty() || rest.is_empty() {
-        return Vec::new();
-    }
-    let canonical = format!("{scheme}://{rest}");
-    let mut paths = vec![format!("{canonical}/"), location.to_string()];
-    paths.insert(0, canonical);
-    let mut unique = Vec::with_capacity(paths.len());
-    for p in paths {
-        if !unique.contains(&p) {
-            unique.push(p);
-        }
-    }
-    unique
-}
-
-/// The columns of a container's `dataModel`.
-fn data_model_columns(container: &Value) -> Vec<(Option<String>, String, String)> {
-    container["dataModel"]["columns"]
-        .as_array()
-        .map(Vec::as_slice)
-        .unwrap_or_default()
-        .iter()
-        .filter_map(|c| {
-            Some((
-                c.get("displayName")
-                    .and_then(Value::as_str)
-                    .map(str::to_lowercase),
-                c.get("name")?.as_str()?.to_lowercase(),
-                c.get("fullyQualifiedName")?.as_str()?.to_string(),
-            ))
-        })
-        .collect()
-}
-
-/// Column lineage of an external table: each table column fed by the container
-/// column whose displayName, else name, equals its name ignoring case.
-fn external_column_lineage(container: &FoundContainer, table_columns: &[Value]) -> Vec<Value> {
-    table_columns
-        .iter()
-        .filter_map(|col| {
-            let name = col.get("name")?.as_str()?.to_lowercase();
-            let to = col.get("fullyQualifiedName")?.as_str()?;
-            let from = container
-                .columns
-                .iter()
-                .find(|(display, n, _)| display.as_deref() == Some(name.as_str()) || *n == name)?;
-            Some(json!({"fromColumns": [from.2], "toColumn": to}))
-        })
-        .collect()
-}
-
 /// What every task shares.
 pub(crate) struct Shared {
     pub client: OmClient,
@@ -289,6 +231,12 @@ pub(crate) struct Shared {
     /// Kinds whose bulk endpoint the server does not have.
     pub no_bulk: Mutex<HashSet<EntityKind>>,
     pub deletions: DeletionLog,
+    /// Existing tables found by FQN (see [`super::resolve`]).
+    pub resolver: super::resolve::TableResolver,
+    pub quality: super::quality::QualityState,
+    pub lineage_state: super::lineage::LineageState,
+    /// Owners of updated entities, by the name a record gives.
+    pub owners: super::resolve::ReadOnce<super::update::FoundOwner>,
 }
 
 pub(crate) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -304,10 +252,15 @@ impl Shared {
             Work::Status { pipeline, status } => self.status(pipeline, status).await,
             Work::Lineage { from, to, details } => self.lineage(from, to, details).await,
             Work::Scope { kind, parent, seen } => self.scope(kind, parent, seen).await,
+            Work::Update { kind, fqn, update } => self.update(kind, fqn, update).await,
+            Work::TestCaseResult { test_case, result } => {
+                self.test_case_result(test_case, result).await
+            }
+            Work::LineageReset { to, source } => self.lineage_reset(to, source).await,
         }
     }
 
-    fn remember_id(&self, kind: EntityKind, fqn: &str, id: Option<&str>) {
+    pub(crate) fn remember_id(&self, kind: EntityKind, fqn: &str, id: Option<&str>) {
         if let Some(id) = id {
             lock(&self.ids).insert(kind, fqn, id);
         }
@@ -316,7 +269,7 @@ impl Shared {
     /// Counts a successful create-or-update: every write is a record; one that
     /// changed an entity which already existed is also an update. An existing
     /// entity written unchanged is a record only.
-    fn count_write(&self, w: &Written) {
+    pub(crate) fn count_write(&self, w: &Written) {
         let mut s = lock(&self.summary);
         s.records += 1;
         if w.changed {
@@ -325,7 +278,7 @@ impl Shared {
     }
 
     /// A failed call: fatal errors stop the sink, others fail this entity.
-    fn failed(&self, key: String, name: String, e: ClientError) -> Outcome {
+    pub(crate) fn failed(&self, key: String, name: String, e: ClientError) -> Outcome {
         if e.is_fatal() {
             return Outcome::fatal(e);
         }
@@ -381,6 +334,9 @@ impl Shared {
     }
 
     async fn entity(&self, kind: EntityKind, fqn: String, request: Value) -> Outcome {
+        if kind == EntityKind::TestCase {
+            return self.test_case(fqn, request).await;
+        }
         if self.dry_run {
             lock(&self.summary).records += 1;
             return Outcome::one(fqn, Ok(()));
@@ -514,240 +470,6 @@ impl Shared {
         }
     }
 
-    /// The id of an entity by kind and FQN: from the cache, else `GET .../name/`.
-    async fn resolve(&self, r: &EntityRef) -> Result<Option<String>, ClientError> {
-        if let Some(id) = lock(&self.ids).get(r.kind, &r.fqn) {
-            return Ok(Some(id));
-        }
-        let found = self
-            .client
-            .get_by_name(r.kind, &r.fqn, None, Include::NonDeleted)
-            .await?;
-        Ok(found.and_then(|e| {
-            let id = e.get("id")?.as_str()?.to_string();
-            lock(&self.ids).insert(r.kind, &r.fqn, &id);
-            Some(id)
-        }))
-    }
-
-    /// `{id, type}` for an entity a lineage edge names. When there is none, the
-    /// outcome of the edge: a warning naming `what` when the entity is not on the
-    /// server, a failure when the lookup failed.
-    async fn lineage_reference(
-        &self,
-        r: &EntityRef,
-        subject: &str,
-        what: &str,
-    ) -> Result<Value, Outcome> {
-        match self.resolve(r).await {
-            Ok(Some(id)) => Ok(entity_reference(r.kind.as_str(), &id)),
-            Ok(None) => {
-                lock(&self.summary).warn(
-                    subject,
-                    format!("{subject} skipped: {what} is not on the server"),
-                );
-                Err(Outcome::default())
-            }
-            Err(e) if e.is_fatal() => Err(Outcome::fatal(e)),
-            Err(e) => {
-                lock(&self.summary).fail(subject, e.to_string());
-                Err(Outcome::default())
-            }
-        }
-    }
-
-    /// The container whose `fullPath` is one of the lookup paths of `location`,
-    /// cached per location.
-    async fn container_at(&self, location: &str) -> Result<Option<FoundContainer>, ClientError> {
-        if let Some(found) = lock(&self.containers).get(location) {
-            return Ok(found);
-        }
-        let mut found = None;
-        for path in container_lookup_paths(location) {
-            let Some(hit) = self
-                .client
-                .search_containers_by_path(&path)
-                .await?
-                .into_iter()
-                .next()
-            else {
-                continue;
-            };
-            let (Some(id), Some(fqn)) = (
-                hit.get("id").and_then(Value::as_str),
-                hit.get("fullyQualifiedName").and_then(Value::as_str),
-            ) else {
-                continue;
-            };
-            // Search documents may leave the data model out: read it then.
-            let columns = if hit.get("dataModel").is_some() {
-                data_model_columns(&hit)
-            } else {
-                self.client
-                    .get_by_name(
-                        EntityKind::Container,
-                        fqn,
-                        Some("dataModel"),
-                        Include::NonDeleted,
-                    )
-                    .await?
-                    .map(|c| data_model_columns(&c))
-                    .unwrap_or_default()
-            };
-            found = Some(FoundContainer {
-                id: id.to_string(),
-                columns,
-            });
-            break;
-        }
-        lock(&self.containers).insert(location, found.clone());
-        Ok(found)
-    }
-
-    /// Lineage from the storage container at a table's location (`from.fqn` is the
-    /// location, not an FQN). No container there: skipped quietly, as most
-    /// locations were never ingested as containers.
-    async fn external_table_lineage(
-        &self,
-        location: &str,
-        table: &EntityRef,
-        details: Option<Value>,
-        subject: &str,
-    ) -> Outcome {
-        // Reads only: under dry run too, an edge counts only with its container.
-        let container = match self.container_at(location).await {
-            Ok(Some(c)) => c,
-            Ok(None) => {
-                tracing::debug!("{subject} skipped: no container has the fullPath {location}");
-                self.unlinked_locations.fetch_add(1, Ordering::Relaxed);
-                return Outcome::default();
-            }
-            Err(e) if e.is_fatal() => return Outcome::fatal(e),
-            Err(e) => {
-                lock(&self.summary).fail(subject, e.to_string());
-                return Outcome::default();
-            }
-        };
-        if self.dry_run {
-            lock(&self.summary).records += 1;
-            return Outcome::default();
-        }
-        let what = format!("{} {}", table.kind, table.fqn);
-        let (table_ref, column_lineage) = if container.columns.is_empty() {
-            match self.lineage_reference(table, subject, &what).await {
-                Ok(r) => (r, Vec::new()),
-                Err(outcome) => return outcome,
-            }
-        } else {
-            // The columns are needed to pair them with the container's.
-            match self
-                .client
-                .get_by_name(table.kind, &table.fqn, Some("columns"), Include::NonDeleted)
-                .await
-            {
-                Ok(Some(t)) => {
-                    let Some(id) = t.get("id").and_then(Value::as_str) else {
-                        lock(&self.summary).fail(subject, format!("{what} has no id"));
-                        return Outcome::default();
-                    };
-                    let columns = t["columns"]
-                        .as_array()
-                        .map(Vec::as_slice)
-                        .unwrap_or_default();
-                    (
-                        entity_reference(table.kind.as_str(), id),
-                        external_column_lineage(&container, columns),
-                    )
-                }
-                Ok(None) => {
-                    lock(&self.summary).warn(
-                        subject,
-                        format!("{subject} skipped: {what} is not on the server"),
-                    );
-                    return Outcome::default();
-                }
-                Err(e) if e.is_fatal() => return Outcome::fatal(e),
-                Err(e) => {
-                    lock(&self.summary).fail(subject, e.to_string());
-                    return Outcome::default();
-                }
-            }
-        };
-        let mut lineage_details = match details {
-            Some(Value::Object(d)) => d,
-            _ => serde_json::Map::new(),
-        };
-        lineage_details.insert("source".into(), json!("ExternalTableLineage"));
-        if !column_lineage.is_empty() {
-            lineage_details.insert("columnsLineage".into(), Value::Array(column_lineage));
-        }
-        let edge = json!({
-            "fromEntity": entity_reference(EntityKind::Container.as_str(), &container.id),
-            "toEntity": table_ref,
-            "lineageDetails": lineage_details,
-        });
-        self.send_lineage(edge, subject).await
-    }
-
-    async fn lineage(&self, from: EntityRef, to: EntityRef, details: Option<Value>) -> Outcome {
-        let subject = format!("lineage {} -> {}", from.fqn, to.fqn);
-        if from.kind == EntityKind::Container && from.fqn.contains("://") {
-            return self
-                .external_table_lineage(&from.fqn, &to, details, &subject)
-                .await;
-        }
-        if self.dry_run {
-            lock(&self.summary).records += 1;
-            return Outcome::default();
-        }
-        let mut ends = Vec::new();
-        for end in [&from, &to] {
-            let what = format!("{} {}", end.kind, end.fqn);
-            match self.lineage_reference(end, &subject, &what).await {
-                Ok(r) => ends.push(r),
-                Err(outcome) => return outcome,
-            }
-        }
-        let mut details = details;
-        if let Some(Value::Object(d)) = details.as_mut() {
-            // References in the details (the pipeline of a pipeline edge) arrive as
-            // {type, fqn}; the server wants {id, type}.
-            for (field, v) in d.iter_mut() {
-                let Some(r) = entity_ref_by_name(v) else {
-                    continue;
-                };
-                let what = format!("its {field} {}", r.fqn);
-                match self.lineage_reference(&r, &subject, &what).await {
-                    Ok(resolved) => *v = resolved,
-                    Err(outcome) => return outcome,
-                }
-            }
-        }
-        let mut edge = json!({"fromEntity": ends[0], "toEntity": ends[1]});
-        if let Some(d) = details {
-            edge["lineageDetails"] = d;
-        }
-        self.send_lineage(edge, &subject).await
-    }
-
-    /// `PUT /lineage` of one edge with resolved ends.
-    async fn send_lineage(&self, edge: Value, subject: &str) -> Outcome {
-        match self
-            .client
-            .add_lineage(&json!({"edge": edge}), subject)
-            .await
-        {
-            Ok(()) => lock(&self.summary).records += 1,
-            Err(e) if e.is_fatal() => return Outcome::fatal(e),
-            Err(e) if e.status() == Some(404) => lock(&self.summary).warn(
-                subject,
-                format!("{subject} skipped: {}", e.server_message()),
-            ),
-            Err(e) => lock(&self.summary).fail(subject, e.to_string()),
-        }
-        Outcome::default()
-    }
-
     async fn scope(&self, kind: EntityKind, parent: String, seen: HashSet<String>) -> Outcome {
         let scope_name = format!("mark-deleted {kind}s of {parent}");
         let Some(filter) = scope_filter(kind) else {
@@ -847,48 +569,5 @@ impl Shared {
             }
         }
         Outcome::default()
-    }
-}
-
-/// `{"type": "pipeline", "fqn": "svc.p"}` as an entity named by FQN.
-fn entity_ref_by_name(v: &Value) -> Option<EntityRef> {
-    let obj = v.as_object()?;
-    if obj.contains_key("id") {
-        return None;
-    }
-    let fqn = obj.get("fqn")?.as_str()?;
-    let kind: EntityKind = serde_json::from_value(obj.get("type")?.clone()).ok()?;
-    Some(EntityRef::new(kind, fqn))
-}
-
-/// The FQN a lineage record's details wait for (its pipeline).
-pub(crate) fn detail_dependencies(details: Option<&Value>) -> Vec<String> {
-    details
-        .and_then(Value::as_object)
-        .map(|d| {
-            d.values()
-                .filter_map(entity_ref_by_name)
-                .map(|r| r.fqn)
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn container_paths_are_canonical_then_slashed_then_raw() {
-        assert_eq!(
-            container_lookup_paths("S3A://b/p/"),
-            ["s3://b/p", "s3://b/p/", "S3A://b/p/"]
-        );
-        assert_eq!(
-            container_lookup_paths("s3://b/p"),
-            ["s3://b/p", "s3://b/p/"]
-        );
-        assert!(container_lookup_paths("s3://").is_empty());
-        assert!(container_lookup_paths("/local/path").is_empty());
     }
 }

@@ -2,8 +2,12 @@
 //! outside Rust (the Airflow end-to-end test) and for manual runs.
 //!
 //! ```text
-//! om-mock [--state FILE] [--version X.Y.Z] [--token TOKEN]
+//! om-mock [--state FILE] [--seed FILE] [--version X.Y.Z] [--token TOKEN]
 //! ```
+//!
+//! `--seed FILE` (repeatable) loads what the server holds before anything runs:
+//! a JSON object of collection -> list of create requests, in order (see
+//! [`OmMock::seed_json`]).
 //!
 //! Prints the `hostPort` to configure (`http://127.0.0.1:PORT/api`) on the first
 //! line of standard output, then serves until its standard input closes, or it
@@ -22,16 +26,18 @@ use om_mock::{MockSettings, OmMock};
 
 struct Args {
     state: Option<PathBuf>,
+    seeds: Vec<PathBuf>,
     settings: MockSettings,
 }
 
 fn usage() -> &'static str {
-    "usage: om-mock [--state FILE] [--version X.Y.Z] [--token TOKEN]"
+    "usage: om-mock [--state FILE] [--seed FILE]... [--version X.Y.Z] [--token TOKEN]"
 }
 
 fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Args, String> {
     let mut parsed = Args {
         state: None,
+        seeds: Vec::new(),
         settings: MockSettings::default(),
     };
     let mut it = args.into_iter();
@@ -42,6 +48,7 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Args, String> {
         };
         match a.as_str() {
             "--state" => parsed.state = Some(PathBuf::from(value()?)),
+            "--seed" => parsed.seeds.push(PathBuf::from(value()?)),
             "--version" => parsed.settings.version = value()?,
             "--token" => parsed.settings.require_token = Some(value()?),
             "-h" | "--help" => return Err(usage().to_string()),
@@ -92,6 +99,12 @@ async fn main() -> ExitCode {
         }
     };
     let mock = OmMock::start_with(args.settings).await;
+    for seed in &args.seeds {
+        if let Err(e) = mock.seed_file(seed) {
+            eprintln!("om-mock: {e}");
+            return ExitCode::FAILURE;
+        }
+    }
     println!("{}", mock.url());
 
     tokio::select! {
@@ -133,6 +146,10 @@ mod tests {
         let a = args(&[
             "--state",
             "/tmp/s.json",
+            "--seed",
+            "a.json",
+            "--seed",
+            "b.json",
             "--version",
             "1.9.0",
             "--token",
@@ -140,6 +157,7 @@ mod tests {
         ])
         .unwrap();
         assert_eq!(a.state, Some(PathBuf::from("/tmp/s.json")));
+        assert_eq!(a.seeds, [PathBuf::from("a.json"), PathBuf::from("b.json")]);
         assert_eq!(a.settings.version, "1.9.0");
         assert_eq!(a.settings.require_token.as_deref(), Some("t"));
     }

@@ -444,6 +444,24 @@ mod tests {
     }
 
     #[test]
+    fn only_ignore_turns_certificate_checks_off() {
+        let accepts_invalid = |verify: &str| {
+            let config: DbtHttpConfig = serde_json::from_value(serde_json::json!({
+                "dbtConfigType": "http",
+                "dbtManifestHttpPath": "https://host/manifest.json",
+                "dbtVerifySSL": verify,
+            }))
+            .unwrap();
+            let mut settings = ClientSettings::default();
+            tls(&config, &mut settings).unwrap();
+            settings.accept_invalid_certs
+        };
+        assert!(!accepts_invalid("no-ssl"));
+        assert!(!accepts_invalid("validate"));
+        assert!(accepts_invalid("ignore"));
+    }
+
+    #[test]
     fn urls_are_checked_by_field() {
         let e = parse_url("dbtCatalogHttpPath", "ftp://host/c.json").unwrap_err();
         assert!(e.to_string().contains("dbtCatalogHttpPath"), "{e}");

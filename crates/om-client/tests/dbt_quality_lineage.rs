@@ -258,7 +258,16 @@ async fn a_result_is_posted_once_and_not_again_on_a_rerun() {
         "results the server has count as unchanged"
     );
     assert_eq!(requests(&mock, "POST", results_path), 0);
-    assert_eq!(requests(&mock, "GET", results_path), 2);
+    // One listing of the table's test cases with their latest results tells all:
+    // no test case is written again and no result looked up.
+    assert_eq!(requests(&mock, "GET", results_path), 0);
+    assert_eq!(requests(&mock, "PUT", "/api/v1/dataQuality/testCases"), 0);
+    let listings = mock
+        .requests()
+        .iter()
+        .filter(|r| r.method == "GET" && r.path.starts_with("/api/v1/dataQuality/testCases?"))
+        .count();
+    assert_eq!(listings, 1);
     let results = mock.snapshot()["testCaseResults"].clone();
     for (fqn, series) in results.as_object().unwrap() {
         assert_eq!(series.as_array().unwrap().len(), 1, "{fqn}: {series}");
@@ -267,15 +276,54 @@ async fn a_result_is_posted_once_and_not_again_on_a_rerun() {
     let (case, _) = test_case("orders", Some("order_id"), "not_null_orders_id");
     let mut stream = quality_stream();
     stream.push(result(&case, 1_718_000_060_000, "Failed"));
+    mock.clear_requests();
     run_dbt(&mock, stream).await;
-    assert_eq!(
-        mock.snapshot()["testCaseResults"]
-            ["glue_prod.AwsDataCatalog.Cafe.Orders.Order_Id.not_null_orders_id"]
+    let stored = "glue_prod.AwsDataCatalog.Cafe.Orders.Order_Id.not_null_orders_id";
+    let series = |mock: &OmMock| {
+        mock.snapshot()["testCaseResults"][stored]
             .as_array()
             .unwrap()
-            .len(),
-        2
-    );
+            .len()
+    };
+    assert_eq!(series(&mock), 2);
+    // Later than the latest stored: posted without a look-up.
+    assert_eq!(requests(&mock, "GET", results_path), 0);
+
+    // An older result than the latest stored is looked up by its timestamp: the
+    // one the server has is not sent again, a missing one is.
+    mock.clear_requests();
+    let mut stream = quality_stream();
+    stream.push(result(&case, 1_717_000_000_000, "Failed"));
+    run_dbt(&mock, stream).await;
+    assert_eq!(requests(&mock, "GET", results_path), 2);
+    assert_eq!(requests(&mock, "POST", results_path), 1);
+    assert_eq!(series(&mock), 3);
+}
+
+#[tokio::test]
+async fn a_changed_test_case_is_written_again_and_keeps_its_results() {
+    let mock = OmMock::start().await;
+    seed_glue(&mock, &[]);
+    run_dbt(&mock, quality_stream()).await;
+    mock.clear_requests();
+    let mut stream = quality_stream();
+    if let Record::Entity { request, .. } = &mut stream[1] {
+        request["description"] = json!("order ids are never null");
+    }
+    let summary = run_dbt(&mock, stream).await;
+    assert_clean(&summary);
+    assert_eq!(requests(&mock, "PUT", "/api/v1/dataQuality/testCases"), 1);
+    let stored = mock
+        .entity(
+            "dataQuality/testCases",
+            "glue_prod.AwsDataCatalog.Cafe.Orders.Order_Id.not_null_orders_id",
+        )
+        .unwrap();
+    assert_eq!(stored["description"], json!("order ids are never null"));
+    let results = mock.snapshot()["testCaseResults"].clone();
+    for (fqn, series) in results.as_object().unwrap() {
+        assert_eq!(series.as_array().unwrap().len(), 1, "{fqn}: {series}");
+    }
 }
 
 #[tokio::test]
@@ -458,7 +506,9 @@ async fn an_edge_the_server_has_is_not_sent_again_and_new_columns_are_merged() {
     assert_eq!(again.errors, 0, "{:?}", again.failures);
     assert_eq!(again.records, 1);
     assert_eq!(requests(&mock, "PUT", "/api/v1/lineage"), 0);
-    assert_eq!(requests(&mock, "GET", "/api/v1/lineage/getLineageEdge/"), 1);
+    // One read of the edges into the target.
+    assert_eq!(requests(&mock, "GET", "/api/v1/lineage/table/"), 1);
+    assert_eq!(requests(&mock, "GET", "/api/v1/lineage/getLineageEdge/"), 0);
     assert_eq!(mock.snapshot(), before);
 
     // The project now maps one more column: the stored columns stay, the new one
@@ -530,5 +580,32 @@ async fn dry_run_sends_nothing() {
         "{:?}",
         mock.requests()
     );
+    assert_eq!(mock.snapshot(), before);
+}
+
+#[tokio::test]
+async fn the_edges_into_a_target_are_read_once_for_all_its_parents() {
+    let mock = OmMock::start().await;
+    seed_glue(&mock, &[]);
+    let stream = || {
+        vec![
+            dbt_edge("orders", "order_summary", Value::Null),
+            dbt_edge("customers", "order_summary", Value::Null),
+            dbt_edge("orders", "customers", Value::Null),
+        ]
+    };
+    let first = run_dbt(&mock, stream()).await;
+    assert_clean(&first);
+    assert_eq!(requests(&mock, "PUT", "/api/v1/lineage"), 3);
+    // One read per target, not one per edge.
+    assert_eq!(requests(&mock, "GET", "/api/v1/lineage/table/"), 2);
+    assert_eq!(requests(&mock, "GET", "/api/v1/lineage/getLineageEdge/"), 0);
+    let before = mock.snapshot();
+    mock.clear_requests();
+    let again = run_dbt(&mock, stream()).await;
+    assert_clean(&again);
+    assert_eq!(again.records, 3);
+    assert_eq!(requests(&mock, "PUT", "/api/v1/lineage"), 0);
+    assert_eq!(requests(&mock, "GET", "/api/v1/lineage/table/"), 2);
     assert_eq!(mock.snapshot(), before);
 }

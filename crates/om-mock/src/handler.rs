@@ -363,6 +363,22 @@ impl MockState {
                     Err(e) => e.into(),
                 };
             }
+            ("GET", ["lineage", entity_type, id]) if *id != "name" => {
+                let depth = |name: &str| match q(name).unwrap_or("1") {
+                    "0" => Ok(false),
+                    "1" => Ok(true),
+                    other => Err(ApiError::bad_request(format!(
+                        "om-mock serves lineage depths 0 and 1, not {name}={other}"
+                    ))),
+                };
+                return match (depth("upstreamDepth"), depth("downstreamDepth")) {
+                    (Ok(up), Ok(down)) => match self.store.lineage_of(entity_type, id, up, down) {
+                        Ok(lineage) => Answer::Json(200, lineage),
+                        Err(e) => e.into(),
+                    },
+                    (Err(e), _) | (_, Err(e)) => e.into(),
+                };
+            }
             ("GET", ["lineage", "getLineageEdge", from, to]) => {
                 return match self.store.lineage_edge(from, to) {
                     Some(edge) => Answer::Json(200, json!({"edge": edge})),
@@ -606,8 +622,10 @@ impl MockState {
         let mut filters = Vec::new();
         let mut limit = 10usize;
         let mut after = None;
+        let mut include_all_tests = false;
         for (k, v) in query {
             match k.as_str() {
+                "includeAllTests" => include_all_tests = v == "true",
                 "limit" => match v.parse::<usize>() {
                     Ok(l) if l <= 1_000_000 => limit = l,
                     _ => {
@@ -634,6 +652,7 @@ impl MockState {
                     include,
                     limit,
                     after,
+                    include_all_tests,
                 },
             ),
         )

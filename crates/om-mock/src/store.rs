@@ -87,6 +87,9 @@ pub(crate) struct ListQuery<'a> {
     pub include: Include,
     pub limit: usize,
     pub after: Option<String>,
+    /// `includeAllTests=true`: an `entityLink` filter naming a table also admits
+    /// the test cases on its columns.
+    pub include_all_tests: bool,
 }
 
 #[derive(Default)]
@@ -810,9 +813,19 @@ impl Store {
                 }
             })
             .unwrap_or_default();
+        // `<#E::table::t>` with includeAllTests also matches `<#E::table::t::columns::c>`.
+        let link_children = q
+            .include_all_tests
+            .then(|| q.filters.iter().find(|(k, _)| *k == "entityLink"))
+            .flatten()
+            .and_then(|(_, v)| v.strip_suffix('>'))
+            .map(|head| format!("{head}::"));
         let matches = |e: &Value| {
             q.include.admits(e)
                 && q.filters.iter().all(|(k, v)| match e.get(*k) {
+                    Some(Value::String(s)) if *k == "entityLink" => {
+                        s == v || link_children.as_ref().is_some_and(|h| s.starts_with(h))
+                    }
                     Some(Value::String(s)) => s == v,
                     Some(r @ Value::Object(_)) => {
                         r.get("fullyQualifiedName").and_then(Value::as_str) == Some(v)
@@ -970,6 +983,55 @@ impl Store {
         }
         self.lineage.insert((from, to), stored);
         Ok(())
+    }
+
+    /// `GET /v1/lineage/{entityType}/{id}?upstreamDepth=&downstreamDepth=` for depths
+    /// 0 and 1: the entity, the entities at the other ends, and the edges into it
+    /// (`upstreamEdges`) and out of it (`downstreamEdges`), ends given by id.
+    pub fn lineage_of(
+        &self,
+        entity_type: &str,
+        id: &str,
+        upstream: bool,
+        downstream: bool,
+    ) -> Result<Value, ApiError> {
+        let entity = match self.entity_by_id(id) {
+            Some((path, e))
+                if collections::by_path(path).map(|c| c.entity_type) == Some(entity_type)
+                    && e["deleted"] != json!(true) =>
+            {
+                e
+            }
+            _ => return Err(ApiError::not_found(entity_type, id)),
+        };
+        let mut nodes = Vec::new();
+        let mut edges = |into: bool| -> Vec<Value> {
+            self.lineage
+                .iter()
+                .filter(|((from, to), _)| if into { to == id } else { from == id })
+                .map(|((from, to), stored)| {
+                    let other = if into { from } else { to };
+                    if let Some((path, e)) = self.entity_by_id(other)
+                        && let Some(c) = collections::by_path(path)
+                    {
+                        nodes.push(reference(c.entity_type, e));
+                    }
+                    let mut edge = json!({"fromEntity": from, "toEntity": to});
+                    if let Some(d) = stored.get("lineageDetails") {
+                        edge["lineageDetails"] = d.clone();
+                    }
+                    edge
+                })
+                .collect()
+        };
+        let upstream_edges = if upstream { edges(true) } else { Vec::new() };
+        let downstream_edges = if downstream { edges(false) } else { Vec::new() };
+        Ok(json!({
+            "entity": reference(entity_type, entity),
+            "nodes": nodes,
+            "upstreamEdges": upstream_edges,
+            "downstreamEdges": downstream_edges,
+        }))
     }
 
     pub fn lineage_edge(&self, from: &str, to: &str) -> Option<&Value> {

@@ -486,3 +486,127 @@ async fn listings_by_parent_page_and_carry_the_fields_asked_for() {
     assert_eq!(rest["data"][0]["name"], json!("raw"));
     assert!(rest["paging"].get("after").is_none());
 }
+
+#[tokio::test]
+async fn test_cases_list_by_table_link_with_their_columns_tests_and_latest_result() {
+    let mock = OmMock::start().await;
+    seed_tables(&mock);
+    let http = Http::new(&mock);
+    let table_link = "<#E::table::glue.awsdatacatalog.cafe.orders>";
+    for (name, link) in [
+        ("rows", table_link.to_string()),
+        (
+            "nn_amount",
+            "<#E::table::glue.awsdatacatalog.cafe.orders::columns::Amount>".to_string(),
+        ),
+        (
+            "other_table",
+            "<#E::table::glue.awsdatacatalog.cafe.customers>".to_string(),
+        ),
+    ] {
+        let (status, _) = http
+            .put(
+                "dataQuality/testCases",
+                json!({"name": name, "testDefinition": "not_null", "entityLink": link}),
+            )
+            .await;
+        assert_eq!(status, 201);
+    }
+    let (status, _) = http
+        .post(
+            "dataQuality/testCases/testCaseResults/glue.awsdatacatalog.cafe.orders.rows",
+            json!({"timestamp": 7, "testCaseStatus": "Success"}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let encoded =
+        percent_encoding::utf8_percent_encode(table_link, percent_encoding::NON_ALPHANUMERIC)
+            .to_string();
+    let names = |page: &Value| -> Vec<String> {
+        page["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["name"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let (status, only_table) = http
+        .get(&format!("dataQuality/testCases?entityLink={encoded}"))
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(names(&only_table), ["rows"]);
+    let path = format!(
+        "dataQuality/testCases?entityLink={encoded}&includeAllTests=true&fields=testCaseResult,testDefinition&limit=1"
+    );
+    let (_, first) = http.get(&path).await;
+    assert_eq!(first["paging"]["total"], json!(2));
+    assert_eq!(names(&first), ["nn_amount"]);
+    assert!(
+        first["data"][0]
+            .get("testCaseResult")
+            .is_none_or(Value::is_null)
+    );
+    let after = first["paging"]["after"].as_str().unwrap();
+    let (_, second) = http.get(&format!("{path}&after={after}")).await;
+    assert_eq!(names(&second), ["rows"]);
+    assert_eq!(second["data"][0]["testCaseResult"]["timestamp"], json!(7));
+    assert!(second["paging"].get("after").is_none());
+}
+
+#[tokio::test]
+async fn lineage_of_an_entity_gives_its_incoming_edges_at_depth_one() {
+    let mock = OmMock::start().await;
+    let (orders, customers) = seed_tables(&mock);
+    mock.seed(
+        "tables",
+        json!({"name": "totals", "databaseSchema": "glue.awsdatacatalog.cafe"}),
+    )
+    .unwrap();
+    let totals = mock
+        .entity("tables", "glue.awsdatacatalog.cafe.totals")
+        .unwrap();
+    let http = Http::new(&mock);
+    let edge = |from: &Value, to: &Value, details: Value| {
+        json!({"edge": {"fromEntity": {"id": id(from), "type": "table"},
+                        "toEntity": {"id": id(to), "type": "table"},
+                        "lineageDetails": details}})
+    };
+    for body in [
+        edge(
+            &orders,
+            &customers,
+            json!({"source": "DbtLineage", "sqlQuery": "q"}),
+        ),
+        edge(&customers, &totals, json!({"source": "Manual"})),
+    ] {
+        assert_eq!(http.put("lineage", body).await.0, 200);
+    }
+    let (status, lineage) = http
+        .get(&format!(
+            "lineage/table/{}?upstreamDepth=1&downstreamDepth=0",
+            id(&customers)
+        ))
+        .await;
+    assert_eq!(status, 200, "{lineage}");
+    assert_eq!(lineage["entity"]["id"], json!(id(&customers)));
+    assert_eq!(
+        lineage["upstreamEdges"],
+        json!([{"fromEntity": id(&orders), "toEntity": id(&customers),
+                "lineageDetails": {"source": "DbtLineage", "sqlQuery": "q"}}])
+    );
+    assert_eq!(lineage["downstreamEdges"], json!([]));
+    assert_eq!(
+        lineage["nodes"][0]["fullyQualifiedName"],
+        json!("glue.awsdatacatalog.cafe.orders")
+    );
+    let (_, both) = http.get(&format!("lineage/table/{}", id(&customers))).await;
+    assert_eq!(both["downstreamEdges"][0]["toEntity"], json!(id(&totals)));
+    let (status, _) = http
+        .get(&format!("lineage/table/{}?upstreamDepth=2", id(&customers)))
+        .await;
+    assert_eq!(status, 400);
+    let (status, _) = http
+        .get("lineage/table/00000000-0000-4000-8000-000000000000?upstreamDepth=1")
+        .await;
+    assert_eq!(status, 404);
+}

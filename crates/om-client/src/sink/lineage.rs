@@ -10,11 +10,13 @@
 //!   spelling kept, columns known from its listing);
 //! * the column FQNs of `columnsLineage` are rewritten to the server's spelling,
 //!   and columns the table does not have are left out (one warning per edge);
-//! * the stored edge is read first (`GET /lineage/getLineageEdge/{from}/{to}`): when
-//!   it already has everything the record says, nothing is sent (counted as a
-//!   record, like an entity written unchanged); otherwise the column lineage of
-//!   both is merged and the edge written. An edge into a target reset in this run
-//!   is written without that read: the reset left nothing to merge with.
+//! * the stored edges into the target are read first, once per target and run
+//!   (`GET /lineage/{type}/{id}?upstreamDepth=1&downstreamDepth=0`): when the
+//!   stored edge already has everything the record says, nothing is sent (counted
+//!   as a record, like an entity written unchanged); otherwise the column lineage
+//!   of both is merged and the edge written (and kept as the stored one). An edge
+//!   into a target reset in this run is written without that read: the reset left
+//!   nothing to merge with.
 //!
 //! A reset (`DELETE /lineage/{type}/{id}/type/{source}`) runs once per target and
 //! source; edges into the target recorded after it wait for it (see
@@ -29,7 +31,7 @@ use omctl_record::{EntityKind, EntityRef};
 use reqwest::Method;
 use serde_json::{Map, Value, json};
 
-use super::resolve::{TableState, column_indices, columns_of_nested};
+use super::resolve::{ReadOnce, TableState, column_indices, columns_of_nested};
 use super::work::{Outcome, Shared, lock};
 use crate::client::{Include, entity_reference};
 use crate::error::ClientError;
@@ -40,8 +42,11 @@ pub(crate) fn reset_key(to: &EntityRef) -> String {
     format!("lineage-reset:{}:{}", to.kind, to.fqn)
 }
 
+/// The details of the stored edges into one entity, by the id of their start.
+type IncomingEdges = Mutex<HashMap<String, Map<String, Value>>>;
+
 /// Lineage bookkeeping of one run.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub(crate) struct LineageState {
     /// Edges are laid onto entities another workflow wrote (a dbt workflow): see
     /// the module documentation.
@@ -49,13 +54,16 @@ pub(crate) struct LineageState {
     /// The targets reset in this run: (kind, FQN as the record spells it, source).
     /// One entry per reset target (a dbt model), so it stays small.
     reset: Mutex<HashSet<(EntityKind, String, String)>>,
+    /// The stored edges into each target of merged lineage, by `<kind>:<id>`, read
+    /// once; an edge written in this run replaces its entry.
+    incoming: ReadOnce<IncomingEdges>,
 }
 
 impl LineageState {
     pub fn new(merge: bool) -> LineageState {
         LineageState {
             merge,
-            reset: Mutex::new(HashSet::new()),
+            ..LineageState::default()
         }
     }
 
@@ -405,20 +413,28 @@ impl Shared {
 
     /// `PUT /lineage` of one edge with resolved ends.
     async fn send_lineage(&self, edge: Value, subject: &str) -> Outcome {
+        self.send_lineage_reporting(edge, subject).await.0
+    }
+
+    /// [`Shared::send_lineage`], also saying whether the server took the edge.
+    async fn send_lineage_reporting(&self, edge: Value, subject: &str) -> (Outcome, bool) {
         match self
             .client
             .add_lineage(&json!({"edge": edge}), subject)
             .await
         {
-            Ok(()) => lock(&self.summary).records += 1,
-            Err(e) if e.is_fatal() => return Outcome::fatal(e),
+            Ok(()) => {
+                lock(&self.summary).records += 1;
+                return (Outcome::default(), true);
+            }
+            Err(e) if e.is_fatal() => return (Outcome::fatal(e), false),
             Err(e) if e.status() == Some(404) => lock(&self.summary).warn(
                 subject,
                 format!("{subject} skipped: {}", e.server_message()),
             ),
             Err(e) => lock(&self.summary).fail(subject, e.to_string()),
         }
-        Outcome::default()
+        (Outcome::default(), false)
     }
 }
 
@@ -584,26 +600,27 @@ impl Shared {
             .get("source")
             .and_then(Value::as_str)
             .is_some_and(|source| self.lineage_state.was_reset(&to, source));
-        if !reset {
-            match self.stored_edge(&from_end.id, &to_end.id, subject).await {
-                Ok(Some(stored)) => {
-                    let stored = match stored.get("lineageDetails") {
-                        Some(Value::Object(d)) => d.clone(),
-                        _ => Map::new(),
-                    };
-                    if covers(&stored, &details) {
-                        tracing::debug!("{subject}: the server has this edge already");
-                        lock(&self.summary).records += 1;
-                        return Outcome::default();
-                    }
-                    details = merge_details(stored, details);
-                }
-                Ok(None) => {}
+        let incoming = if reset {
+            None
+        } else {
+            match self.incoming_edges(to.kind, &to_end.id, subject).await {
+                Ok(incoming) => Some(incoming),
                 Err(e) if e.is_fatal() => return Outcome::fatal(e),
                 Err(e) => {
                     lock(&self.summary).fail(subject, e.to_string());
                     return Outcome::default();
                 }
+            }
+        };
+        if let Some(incoming) = &incoming {
+            let stored = lock(incoming).get(&from_end.id).cloned();
+            if let Some(stored) = stored {
+                if covers(&stored, &details) {
+                    tracing::debug!("{subject}: the server has this edge already");
+                    lock(&self.summary).records += 1;
+                    return Outcome::default();
+                }
+                details = merge_details(stored, details);
             }
         }
         let mut edge = json!({
@@ -611,37 +628,74 @@ impl Shared {
             "toEntity": entity_reference(to.kind.as_str(), &to_end.id),
         });
         if !details.is_empty() {
-            edge["lineageDetails"] = Value::Object(details);
+            edge["lineageDetails"] = Value::Object(details.clone());
         }
-        self.send_lineage(edge, subject).await
+        let (outcome, sent) = self.send_lineage_reporting(edge, subject).await;
+        if let Some(incoming) = incoming
+            && sent
+        {
+            // What the server holds now, for a later record of the same edge.
+            lock(&incoming).insert(from_end.id, details);
+        }
+        outcome
     }
 
-    /// `GET /lineage/getLineageEdge/{fromId}/{toId}`: the stored edge, `None` when
-    /// there is none.
-    async fn stored_edge(
+    /// The stored edges into `kind` `id` (`GET /lineage/{kind}/{id}?upstreamDepth=1&
+    /// downstreamDepth=0`), read once per target; an entity the server does not
+    /// have has none.
+    async fn incoming_edges(
         &self,
-        from_id: &str,
-        to_id: &str,
+        kind: EntityKind,
+        id: &str,
         subject: &str,
-    ) -> Result<Option<Value>, ClientError> {
-        let path = format!(
-            "lineage/getLineageEdge/{}/{}",
-            fqn::encode_path_segment(from_id),
-            fqn::encode_path_segment(to_id)
-        );
-        match self
-            .client
-            .call(Method::GET, &path, &[], None, Some(subject))
+    ) -> Result<Arc<IncomingEdges>, ClientError> {
+        let key = format!("{kind}:{id}");
+        self.lineage_state
+            .incoming
+            .get_or_read(&key, || async {
+                let path = format!("lineage/{kind}/{}", fqn::encode_path_segment(id));
+                let answer = match self
+                    .client
+                    .call(
+                        Method::GET,
+                        &path,
+                        &[("upstreamDepth", "1"), ("downstreamDepth", "0")],
+                        None,
+                        Some(subject),
+                    )
+                    .await
+                {
+                    Ok(a) => a.body,
+                    Err(e) if e.status() == Some(404) => Value::Null,
+                    Err(e) => return Err(e),
+                };
+                let edges = answer
+                    .get("upstreamEdges")
+                    .and_then(Value::as_array)
+                    .map(Vec::as_slice)
+                    .unwrap_or_default();
+                let by_start = edges
+                    .iter()
+                    .filter(|e| e.get("toEntity").and_then(edge_end_id) == Some(id))
+                    .filter_map(|e| {
+                        let from = e.get("fromEntity").and_then(edge_end_id)?.to_string();
+                        let details = match e.get("lineageDetails") {
+                            Some(Value::Object(d)) => d.clone(),
+                            _ => Map::new(),
+                        };
+                        Some((from, details))
+                    })
+                    .collect();
+                Ok(Mutex::new(by_start))
+            })
             .await
-        {
-            Ok(a) => Ok(match a.body {
-                Value::Null => None,
-                mut body => Some(body.get_mut("edge").map(Value::take).unwrap_or(body)),
-            }),
-            Err(e) if e.status() == Some(404) => Ok(None),
-            Err(e) => Err(e),
-        }
     }
+}
+
+/// The id of an edge's end in a lineage graph: an id, or a reference with one.
+fn edge_end_id(end: &Value) -> Option<&str> {
+    end.as_str()
+        .or_else(|| end.get("id").and_then(Value::as_str))
 }
 
 /// The `columns` of a table entity.

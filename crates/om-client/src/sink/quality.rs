@@ -7,12 +7,20 @@
 //! follows the server's spelling too). A link to a column the table lacks fails
 //! that test case, naming both; a table the server lacks is a not-found warning.
 //!
+//! The test cases of a table are read once per run, with their latest results, in one
+//! listing (`GET /dataQuality/testCases?entityLink=<table>&includeAllTests=true`). A
+//! test case stored with the same definition, link, parameters and description is
+//! not written again.
+//!
 //! A result waits for its test case (its FQN is the test case record's key) and is
 //! skipped, with a warning, when the test case could not be written. A result whose
 //! timestamp the server has already is not sent again: a re-run adds no duplicate.
+//! The listing's latest result decides without another read when it can: a result
+//! at that timestamp is there already, a later one cannot be; only an older one is
+//! looked up by its timestamp.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use om_spec::fqn;
 use omctl_record::EntityKind;
@@ -20,15 +28,36 @@ use reqwest::Method;
 use serde_json::Value;
 
 use super::lineage::{column_fqn, columns_of, find_column};
+use super::resolve::ReadOnce;
 use super::work::{Outcome, Shared, lock};
+use crate::error::ClientError;
+
+/// The fields test cases are listed with: what deciding to skip a write needs.
+const TEST_CASE_FIELDS: &str = "testCaseResult,testDefinition";
 
 /// The server's FQN of each test case written in this run whose record spelled it
 /// differently, for its results. Cleared when full, like the id cache: results
 /// follow their test case closely, and a result whose entry went (more than
 /// [`QualityState::CAPACITY`] test cases later) uses the record's spelling.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub(crate) struct QualityState {
     server_fqns: Mutex<HashMap<String, String>>,
+    /// The stored test cases of each table (by the table's server FQN), by their FQN.
+    stored: ReadOnce<HashMap<String, Value>>,
+    /// The timestamp of the latest result the server has of a test case (server
+    /// FQN; `None`: no result), where known; bounded like `server_fqns`.
+    latest: Mutex<HashMap<String, Option<i64>>>,
+}
+
+/// How to send a result, from what is known of the stored ones.
+#[derive(Debug, PartialEq, Eq)]
+enum ResultCheck {
+    /// The server has a result at this timestamp.
+    Stored,
+    /// The server has none at this timestamp or later: post it.
+    Post,
+    /// Unknown: look for one at this timestamp first.
+    Ask,
 }
 
 impl QualityState {
@@ -44,6 +73,37 @@ impl QualityState {
             map.clear();
         }
         map.insert(record_fqn.to_string(), server_fqn.to_string());
+    }
+
+    /// Notes the latest stored result of a test case; a later one noted before
+    /// (a result this run sent) stays.
+    fn note_latest(&self, server_fqn: &str, timestamp: Option<i64>) {
+        let mut map = lock(&self.latest);
+        if map.len() >= Self::CAPACITY {
+            map.clear();
+        }
+        let known = map.entry(server_fqn.to_string()).or_insert(timestamp);
+        *known = (*known).max(timestamp);
+    }
+
+    /// Decides how to send a result at `timestamp`; a result to post is noted as
+    /// the latest at once, so that a second one at the same timestamp is not sent.
+    fn check_result(&self, server_fqn: &str, timestamp: i64) -> ResultCheck {
+        let mut map = lock(&self.latest);
+        match map.get_mut(server_fqn) {
+            Some(Some(latest)) if *latest == timestamp => ResultCheck::Stored,
+            Some(Some(latest)) if *latest > timestamp => ResultCheck::Ask,
+            Some(latest) => {
+                *latest = Some(timestamp);
+                ResultCheck::Post
+            }
+            None => ResultCheck::Ask,
+        }
+    }
+
+    /// Forgets what is known of a test case's results (a post failed).
+    fn forget_latest(&self, server_fqn: &str) {
+        lock(&self.latest).remove(server_fqn);
     }
 
     fn server_fqn(&self, record_fqn: &str) -> String {
@@ -159,6 +219,24 @@ impl Shared {
             self.quality.remember(&fqn, &server_fqn);
             return Outcome::one(fqn, Ok(()));
         }
+        let stored = match self.stored_test_cases(&table.fqn).await {
+            Ok(listing) => listing.get(&server_fqn).cloned(),
+            Err(e) => return self.failed(fqn.clone(), fqn, e),
+        };
+        self.quality.note_latest(
+            &server_fqn,
+            stored
+                .as_ref()
+                .and_then(|s| s.pointer("/testCaseResult/timestamp"))
+                .and_then(Value::as_i64),
+        );
+        if let Some(stored) = stored.filter(|s| same_test_case(s, &request)) {
+            let id = stored.get("id").and_then(Value::as_str);
+            self.remember_id(EntityKind::TestCase, &server_fqn, id);
+            lock(&self.summary).records += 1;
+            self.quality.remember(&fqn, &server_fqn);
+            return Outcome::one(fqn, Ok(()));
+        }
         match self
             .client
             .put_entity(EntityKind::TestCase, &server_fqn, &request)
@@ -194,26 +272,36 @@ impl Shared {
             "dataQuality/testCases/testCaseResults/{}",
             fqn::encode_path_segment(&server_fqn)
         );
-        let ts = timestamp.to_string();
-        let stored = self
-            .client
-            .call(
-                Method::GET,
-                &path,
-                &[("startTs", &ts), ("endTs", &ts)],
-                None,
-                Some(&subject),
-            )
-            .await;
+        let check = self.quality.check_result(&server_fqn, timestamp);
+        let stored = match check {
+            ResultCheck::Stored => Ok(true),
+            ResultCheck::Post => Ok(false),
+            ResultCheck::Ask => {
+                let ts = timestamp.to_string();
+                self.client
+                    .call(
+                        Method::GET,
+                        &path,
+                        &[("startTs", &ts), ("endTs", &ts)],
+                        None,
+                        Some(&subject),
+                    )
+                    .await
+                    .map(|a| has_result_at(&a.body, timestamp))
+            }
+        };
         let sent = match stored {
-            Ok(a) if has_result_at(&a.body, timestamp) => Ok(()),
-            Ok(_) => self
+            Ok(true) => Ok(()),
+            Ok(false) => self
                 .client
                 .call(Method::POST, &path, &[], Some(&result), Some(&subject))
                 .await
                 .map(|_| ()),
             Err(e) => Err(e),
         };
+        if check == ResultCheck::Post && sent.as_ref().is_err_and(|e| e.status() != Some(409)) {
+            self.quality.forget_latest(&server_fqn);
+        }
         match sent {
             Ok(()) => lock(&self.summary).records += 1,
             // The server has a result with this timestamp.
@@ -230,6 +318,83 @@ impl Shared {
         }
         Outcome::default()
     }
+}
+
+impl Shared {
+    /// The test cases on a table and its columns as the server holds them, by FQN,
+    /// read once per run.
+    async fn stored_test_cases(
+        &self,
+        table_fqn: &str,
+    ) -> Result<Arc<HashMap<String, Value>>, ClientError> {
+        self.quality
+            .stored
+            .get_or_read(table_fqn, || async {
+                let link = TableLink {
+                    table: table_fqn,
+                    column: None,
+                }
+                .render();
+                let listed = self
+                    .list_all_by::<Value>(
+                        EntityKind::TestCase,
+                        &[
+                            ("entityLink", &link),
+                            ("includeAllTests", "true"),
+                            ("fields", TEST_CASE_FIELDS),
+                        ],
+                    )
+                    .await?;
+                Ok(listed
+                    .into_iter()
+                    .filter_map(|case| {
+                        let fqn = case.get("fullyQualifiedName")?.as_str()?.to_string();
+                        Some((fqn, case))
+                    })
+                    .collect())
+            })
+            .await
+    }
+}
+
+/// Whether a stored test case already says what `request` (a create request in
+/// the server's spelling) says: a write would change nothing.
+fn same_test_case(stored: &Value, request: &Value) -> bool {
+    let Some(fields) = request.as_object() else {
+        return false;
+    };
+    fields.iter().all(|(field, ours)| match field.as_str() {
+        // The FQN it was found by says the name.
+        "name" => true,
+        // An FQN in the request; a reference (or the FQN) on the server.
+        "testDefinition" => {
+            let Some(definition) = stored.get("testDefinition") else {
+                return false;
+            };
+            let named = |key: &str| definition.get(key).and_then(Value::as_str);
+            ours.as_str().is_some_and(|d| {
+                definition.as_str() == Some(d)
+                    || named("fullyQualifiedName") == Some(d)
+                    || named("name") == Some(d)
+            })
+        }
+        "description" => {
+            let text =
+                |v: Option<&Value>| v.and_then(Value::as_str).unwrap_or_default().to_string();
+            text(stored.get("description")) == text(Some(ours))
+        }
+        "parameterValues" => {
+            let list = |v: Option<&Value>| match v {
+                None | Some(Value::Null) => Value::Array(Vec::new()),
+                Some(v) => v.clone(),
+            };
+            list(stored.get("parameterValues")) == list(Some(ours))
+        }
+        _ => {
+            (ours.is_null() && stored.get(field).is_none_or(Value::is_null))
+                || stored.get(field) == Some(ours)
+        }
+    })
 }
 
 /// Whether a listing of test case results holds one at `timestamp`.
@@ -282,6 +447,62 @@ mod tests {
         assert!(has_result_at(&listing, 5));
         assert!(!has_result_at(&listing, 6));
         assert!(!has_result_at(&json!({}), 5));
+    }
+
+    #[test]
+    fn a_stored_test_case_saying_the_same_is_not_rewritten() {
+        let stored = json!({
+            "id": "1",
+            "name": "nn",
+            "fullyQualifiedName": "s.d.c.t.a.nn",
+            "testDefinition": {"id": "2", "type": "testDefinition", "name": "not_null", "fullyQualifiedName": "not_null"},
+            "entityLink": "<#E::table::s.d.c.t::columns::a>",
+            "parameterValues": [{"name": "x", "value": "1"}],
+            "description": "d",
+            "testCaseResult": {"timestamp": 5},
+        });
+        let ours = json!({
+            "name": "nn",
+            "testDefinition": "not_null",
+            "entityLink": "<#E::table::s.d.c.t::columns::a>",
+            "parameterValues": [{"name": "x", "value": "1"}],
+            "description": "d",
+        });
+        assert!(same_test_case(&stored, &ours));
+        for (field, other) in [
+            ("testDefinition", json!("unique")),
+            ("entityLink", json!("<#E::table::s.d.c.t::columns::b>")),
+            ("parameterValues", json!([{"name": "x", "value": "2"}])),
+            ("description", json!("new")),
+            ("displayName", json!("NN")),
+        ] {
+            let mut changed = ours.clone();
+            changed[field] = other;
+            assert!(!same_test_case(&stored, &changed), "{field}");
+        }
+        let bare = json!({"name": "nn", "testDefinition": "not_null", "entityLink": "<#E::table::s.d.c.t>", "parameterValues": []});
+        let stored_bare =
+            json!({"testDefinition": {"name": "not_null"}, "entityLink": "<#E::table::s.d.c.t>"});
+        assert!(same_test_case(&stored_bare, &bare));
+    }
+
+    #[test]
+    fn the_latest_stored_result_decides_when_it_can() {
+        let q = QualityState::default();
+        assert_eq!(q.check_result("unknown", 5), ResultCheck::Ask);
+        q.note_latest("none", None);
+        assert_eq!(q.check_result("none", 5), ResultCheck::Post);
+        // The result just posted is not posted twice.
+        assert_eq!(q.check_result("none", 5), ResultCheck::Stored);
+        q.note_latest("some", Some(10));
+        assert_eq!(q.check_result("some", 10), ResultCheck::Stored);
+        assert_eq!(q.check_result("some", 3), ResultCheck::Ask);
+        assert_eq!(q.check_result("some", 11), ResultCheck::Post);
+        // A listing read later does not hide a result this run sent.
+        q.note_latest("some", Some(10));
+        assert_eq!(q.check_result("some", 11), ResultCheck::Stored);
+        q.forget_latest("some");
+        assert_eq!(q.check_result("some", 11), ResultCheck::Ask);
     }
 
     #[test]

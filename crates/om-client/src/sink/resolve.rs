@@ -361,6 +361,15 @@ impl Shared {
         if let Some(f) = fields {
             filters.push(("fields", f));
         }
+        self.list_all_by(kind, &filters).await
+    }
+
+    /// Every page of `GET /{collection}?{filters}`; a 404 lists nothing.
+    pub(crate) async fn list_all_by<T: serde::de::DeserializeOwned>(
+        &self,
+        kind: EntityKind,
+        filters: &[(&str, &str)],
+    ) -> Result<Vec<T>, ClientError> {
         let mut out = Vec::new();
         let mut after: Option<String> = None;
         loop {
@@ -368,7 +377,7 @@ impl Shared {
                 .client
                 .list_page::<T>(
                     kind,
-                    &filters,
+                    filters,
                     self.settings.list_page_size,
                     after.as_deref(),
                 )

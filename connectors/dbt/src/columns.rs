@@ -8,6 +8,7 @@ use omctl_record::{ColumnUpdate, TextUpdate};
 
 use crate::config::DbtConfig;
 use crate::names::labels_json;
+use crate::non_blank;
 use crate::tags::{dbt_tag_labels, meta_labels, push_unique};
 
 /// The data model's columns and what could not be read.
@@ -19,11 +20,6 @@ pub struct ModelColumns {
     /// `name (`type`): why` for each type hive-types could not parse; the column
     /// is kept as UNKNOWN with the text in `dataTypeDisplay`.
     pub unparsed: Vec<String>,
-}
-
-fn non_blank(text: &str) -> Option<String> {
-    let text = text.trim();
-    (!text.is_empty()).then(|| text.to_string())
 }
 
 /// Builds the data model's columns of `node` from the manifest and, when there

@@ -18,8 +18,9 @@ pub struct Filters {
     pub tag: Filter,
 }
 
-/// Everything a run needs from the config.
-#[derive(Debug, Clone)]
+/// Everything a run needs from the config. Its `Debug` leaves out `pipeline`:
+/// `dbtConfigSource` carries `dbtHttpHeaders`, whose values are often tokens.
+#[derive(Clone)]
 pub struct DbtConfig {
     /// `source.serviceName`: the database service that holds the tables dbt builds.
     pub service: String,
@@ -32,6 +33,17 @@ pub struct DbtConfig {
     pub service_type: Option<String>,
     /// `catalogMapping` with its keys lower-cased.
     catalog_mapping: BTreeMap<String, String>,
+}
+
+impl std::fmt::Debug for DbtConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DbtConfig")
+            .field("service", &self.service)
+            .field("filters", &self.filters)
+            .field("service_type", &self.service_type)
+            .field("catalog_mapping", &self.catalog_mapping)
+            .finish_non_exhaustive()
+    }
 }
 
 impl DbtConfig {
@@ -180,6 +192,19 @@ mod tests {
         .unwrap_err()
         .to_string();
         assert!(err.contains("tagFilterPattern"), "{err}");
+    }
+
+    #[test]
+    fn debug_never_shows_http_headers() {
+        let cfg = config(json!({"dbtConfigSource": {
+            "dbtConfigType": "http",
+            "dbtManifestHttpPath": "https://host/manifest.json",
+            "dbtHttpHeaders": {"Authorization": "Bearer HEADER-SECRET"},
+        }}))
+        .unwrap();
+        let debug = format!("{cfg:?}");
+        assert!(!debug.contains("HEADER-SECRET"), "{debug}");
+        assert!(debug.contains("glue_svc"), "{debug}");
     }
 
     #[test]

@@ -64,3 +64,10 @@ impl Connector for DbtConnector {
 }
 
 export_connector!(DbtConnector);
+
+/// Text from the artifacts, trimmed; `None` when nothing is left (dbt writes `""`
+/// for what is not documented, and an empty text must never replace the server's).
+pub(crate) fn non_blank(text: &str) -> Option<String> {
+    let text = text.trim();
+    (!text.is_empty()).then(|| text.to_string())
+}

@@ -11,31 +11,39 @@ use omctl_record::{EntityKind, EntityRef, Event, Record};
 use sql_lineage::{Dialect, LineageError, RelationName};
 
 use crate::config::DbtConfig;
-use crate::names::column_fqn;
+use crate::names::child_fqn;
 use crate::pass::{Place, Places};
 
 /// The lineage source dbt edges carry, and that `overrideLineage` replaces.
 pub const DBT_LINEAGE: &str = "DbtLineage";
 
-/// The parents of `node` that are tables in this run, with their FQNs, in
+/// The FQNs of the parents of `node` that are tables in this run, in
 /// `depends_on` order: ephemeral parents replaced by their own parents, filtered
 /// ones and the node's own table left out.
-pub fn upstream_tables<'a>(
-    manifest: &'a Manifest,
-    places: &Places<'a>,
-    node: &'a Node,
+pub fn upstream_tables(
+    manifest: &Manifest,
+    places: &Places<'_>,
+    node: &Node,
     own_fqn: &str,
-) -> Vec<(&'a Node, String)> {
-    let mut out: Vec<(&Node, String)> = Vec::new();
+) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
     for parent in manifest.upstream(node).nodes {
         if let Some(Place::Table(fqn)) = places.get(parent.unique_id.as_str())
             && fqn != own_fqn
-            && !out.iter().any(|(_, f)| f == fqn)
+            && !out.contains(fqn)
         {
-            out.push((parent, fqn.clone()));
+            out.push(fqn.clone());
         }
     }
     out
+}
+
+/// A model's compiled SQL, `None` when there is none or it is blank.
+pub fn compiled_sql(node: &Node) -> Option<&str> {
+    node.compiled_code
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
 }
 
 /// The edge from `parent_fqn` into `table_fqn`, with the compiled SQL and the
@@ -225,11 +233,7 @@ impl<'a> ColumnLineageBuilder<'a> {
         node: &Node,
         own_fqn: &str,
     ) -> Option<HashMap<String, Vec<ColumnLineage>>> {
-        let sql = node
-            .compiled_code
-            .as_deref()
-            .map(str::trim)
-            .filter(|s| !s.is_empty())?;
+        let sql = compiled_sql(node)?;
         let columns =
             |relation: &RelationName| self.node_of(relation).and_then(|n| self.columns_of(n));
         let analysis = match sql_lineage::analyze(sql, self.dialect, &columns) {
@@ -257,7 +261,7 @@ impl<'a> ColumnLineageBuilder<'a> {
                 None if is_identifier(&output.column) => output.column.as_str(),
                 None => continue,
             };
-            let Ok(to_column) = column_fqn(own_fqn, to_name) else {
+            let Ok(to_column) = child_fqn(own_fqn, to_name) else {
                 continue;
             };
             // fromColumns per parent table, in the analysis' (sorted) order.
@@ -273,7 +277,7 @@ impl<'a> ColumnLineageBuilder<'a> {
                 if parent_fqn == own_fqn {
                     continue;
                 }
-                let Ok(from_column) = column_fqn(parent_fqn, &source.column) else {
+                let Ok(from_column) = child_fqn(parent_fqn, &source.column) else {
                     continue;
                 };
                 if !from.iter().any(|(_, c)| *c == from_column) {

@@ -24,9 +24,10 @@ pub fn table_fqn(cfg: &DbtConfig, relation: &Relation<'_>) -> Result<Option<Stri
     fqn::build(&[cfg.service.as_str(), database, schema, relation.identifier]).map(Some)
 }
 
-/// `table.column`, the column name quoted as FQNs quote names.
-pub fn column_fqn(table_fqn: &str, column: &str) -> Result<String, FqnError> {
-    Ok(format!("{table_fqn}.{}", fqn::quote_name(column)?))
+/// `parent.name`: the FQN of a table's column or test case, the name quoted as
+/// FQNs quote names.
+pub fn child_fqn(parent_fqn: &str, name: &str) -> Result<String, FqnError> {
+    Ok(format!("{parent_fqn}.{}", fqn::quote_name(name)?))
 }
 
 /// OpenMetadata's entity link for a table, or for one of its columns.
@@ -111,7 +112,7 @@ mod tests {
             "<#E::table::s.d.c.t::columns::id>"
         );
         assert_eq!(entity_link("s.d.c.t", None), "<#E::table::s.d.c.t>");
-        assert_eq!(column_fqn("s.d.c.t", "a.b").unwrap(), "s.d.c.t.\"a.b\"");
+        assert_eq!(child_fqn("s.d.c.t", "a.b").unwrap(), "s.d.c.t.\"a.b\"");
         assert_eq!(dbt_tag_fqn("dbtTags", "pii").unwrap(), "dbtTags.pii");
         assert_eq!(
             labels_json(&[tag_label("Tier.Tier1", TagSource::Classification)]),

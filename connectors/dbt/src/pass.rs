@@ -17,8 +17,11 @@ use omctl_record::{EntityKind, EntityUpdate, Event, OwnersUpdate, Record, TextUp
 
 use crate::columns::{column_updates, model_columns};
 use crate::config::DbtConfig;
-use crate::lineage::{ColumnLineageBuilder, exposure_edges, reset, table_edge, upstream_tables};
+use crate::lineage::{
+    ColumnLineageBuilder, compiled_sql, exposure_edges, reset, table_edge, upstream_tables,
+};
 use crate::names::{labels_json, table_fqn};
+use crate::non_blank;
 use crate::quality;
 use crate::tags::{dbt_tag_labels, kept_dbt_tags, meta_labels, push_unique, tag_records};
 
@@ -45,6 +48,15 @@ impl Out for Vec<Record> {
         Vec::push(self, record);
         Ok(())
     }
+}
+
+/// A table this pass updates.
+struct Table<'a> {
+    node: &'a Node,
+    fqn: &'a str,
+    /// The FQNs of its parent tables ([`upstream_tables`]): the data model's
+    /// `upstream` and the lineage edges.
+    upstream: Vec<String>,
 }
 
 /// Counts of one pass, for the log.
@@ -155,22 +167,16 @@ fn place_nodes<'a>(
 fn table_update(
     cfg: &DbtConfig,
     artifacts: &Artifacts,
-    places: &Places<'_>,
-    node: &Node,
-    fqn: &str,
+    table: &Table<'_>,
     events: &mut Vec<Event>,
 ) -> Record {
+    let Table { node, fqn, .. } = *table;
     let manifest = &artifacts.manifest;
     let catalog = artifacts
         .catalog
         .as_ref()
         .and_then(|c| c.get(&node.unique_id));
     let is_source = node.resource_type == ResourceType::Source;
-    let non_blank = |s: Option<&str>| {
-        s.map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(str::to_string)
-    };
 
     let columns = model_columns(cfg, node, catalog);
     if !columns.unparsed.is_empty() {
@@ -185,18 +191,18 @@ fn table_update(
         ));
     }
     let dbt_labels = dbt_tag_labels(cfg, &node.tags);
-    let description = non_blank(Some(&node.description));
+    let description = non_blank(&node.description);
     let mut model = DataModel::new(ModelType::Dbt);
     model.resource_type = Some(node.resource_type.as_str().to_string());
     model.description = description.clone();
-    model.path = non_blank(node.original_file_path.as_deref().or(node.path.as_deref()));
-    model.raw_sql = non_blank(node.raw_code.as_deref());
-    model.sql = non_blank(node.compiled_code.as_deref());
-    let upstream: Vec<String> = upstream_tables(manifest, places, node, fqn)
-        .into_iter()
-        .map(|(_, f)| f)
-        .collect();
-    model.upstream = (!upstream.is_empty()).then_some(upstream);
+    model.path = node
+        .original_file_path
+        .as_deref()
+        .or(node.path.as_deref())
+        .and_then(non_blank);
+    model.raw_sql = node.raw_code.as_deref().and_then(non_blank);
+    model.sql = compiled_sql(node).map(str::to_string);
+    model.upstream = (!table.upstream.is_empty()).then(|| table.upstream.clone());
     model.tags = (!dbt_labels.is_empty()).then(|| dbt_labels.clone());
     model.columns = (!columns.columns.is_empty()).then_some(columns.columns);
     model.dbt_source_project = manifest.metadata.project_name.clone();
@@ -253,9 +259,13 @@ pub fn run_pass(
     }
 
     let places = place_nodes(cfg, artifacts, &mut events);
-    let tables: Vec<(&Node, &str)> = relation_nodes(artifacts)
-        .filter_map(|n| match places.get(n.unique_id.as_str()) {
-            Some(Place::Table(fqn)) => Some((n, fqn.as_str())),
+    let tables: Vec<Table> = relation_nodes(artifacts)
+        .filter_map(|node| match places.get(node.unique_id.as_str()) {
+            Some(Place::Table(fqn)) => Some(Table {
+                node,
+                fqn,
+                upstream: upstream_tables(manifest, &places, node, fqn),
+            }),
             _ => None,
         })
         .collect();
@@ -264,7 +274,7 @@ pub fn run_pass(
 
     // 1. Tags.
     let mut tags: BTreeSet<&str> = BTreeSet::new();
-    for (node, _) in &tables {
+    for Table { node, .. } in &tables {
         tags.extend(kept_dbt_tags(cfg, &node.tags));
         for column in &node.columns {
             tags.extend(kept_dbt_tags(cfg, &column.tags));
@@ -288,36 +298,29 @@ pub fn run_pass(
     }
 
     // 3. Table updates.
-    for (node, fqn) in &tables {
-        out.push(table_update(
-            cfg,
-            artifacts,
-            &places,
-            node,
-            fqn,
-            &mut events,
-        ))?;
+    for table in &tables {
+        out.push(table_update(cfg, artifacts, table, &mut events))?;
     }
 
     // 4. Lineage.
     let mut column_lineage = ColumnLineageBuilder::new(cfg, artifacts, &places);
-    for (node, fqn) in &tables {
+    for Table {
+        node,
+        fqn,
+        upstream,
+    } in &tables
+    {
         if cfg.pipeline.override_lineage {
             out.push(reset(fqn))?;
         }
-        let parents = upstream_tables(manifest, &places, node, fqn);
-        if parents.is_empty() {
+        if upstream.is_empty() {
             continue;
         }
-        let sql = node
-            .compiled_code
-            .as_deref()
-            .map(str::trim)
-            .filter(|s| !s.is_empty());
+        let sql = compiled_sql(node);
         let mut columns = column_lineage.for_model(node, fqn).unwrap_or_default();
-        for (_, parent_fqn) in parents {
-            let pairs = columns.remove(&parent_fqn).unwrap_or_default();
-            out.push(table_edge(&parent_fqn, fqn, sql, pairs))?;
+        for parent_fqn in upstream {
+            let pairs = columns.remove(parent_fqn).unwrap_or_default();
+            out.push(table_edge(parent_fqn, fqn, sql, pairs))?;
             summary.lineage_edges += 1;
         }
     }

@@ -18,7 +18,8 @@ use om_spec::generated::tests::test_definition::{
 use omctl_record::{EntityKind, Event};
 use serde_json::Value;
 
-use crate::names::entity_link;
+use crate::names::{child_fqn, entity_link};
+use crate::non_blank;
 use crate::pass::{Place, Places};
 
 /// The one definition every source's freshness check uses.
@@ -183,20 +184,11 @@ fn parameter_text(value: &Value) -> Option<String> {
     }
 }
 
-fn non_blank(text: &str) -> Option<String> {
-    let text = text.trim();
-    (!text.is_empty()).then(|| text.to_string())
-}
-
 fn case_fqn(table_fqn: &str, column: Option<&str>, name: &str) -> Result<String, fqn::FqnError> {
-    let mut out = table_fqn.to_string();
-    if let Some(column) = column {
-        out.push('.');
-        out.push_str(&fqn::quote_name(column)?);
+    match column {
+        Some(column) => child_fqn(&child_fqn(table_fqn, column)?, name),
+        None => child_fqn(table_fqn, name),
     }
-    out.push('.');
-    out.push_str(&fqn::quote_name(name)?);
-    Ok(out)
 }
 
 /// A dbt outcome at a time as OpenMetadata's test-case result.

@@ -69,7 +69,6 @@ pub async fn run(cfg: DbtConfig, out: Emitter) -> Result<(), ConnectorError> {
             }
             Err(message) => return Err(ConnectorError::config(message)),
         };
-        let set = set.clone();
         let events = warning_events(
             &artifacts.warnings,
             &|text| set.describe(text),

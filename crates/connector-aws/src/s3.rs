@@ -435,26 +435,6 @@ impl S3Reader {
             detail: format!("unexpected answer: {detail}"),
         })
     }
-
-    /// Every object of `bucket` under `prefix`, following continuation tokens.
-    pub async fn list_objects(
-        &self,
-        bucket: &str,
-        prefix: &str,
-    ) -> Result<Vec<S3Object>, AwsError> {
-        let mut objects = Vec::new();
-        let mut token = None;
-        loop {
-            let page = self
-                .list_objects_page(bucket, prefix, token.as_deref())
-                .await?;
-            objects.extend(page.objects);
-            match page.continuation_token {
-                Some(next) => token = Some(next),
-                None => return Ok(objects),
-            }
-        }
-    }
 }
 
 /// Exponential backoff from 50 ms, at most 5 s.

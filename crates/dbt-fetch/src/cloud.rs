@@ -209,11 +209,10 @@ pub(crate) async fn fetch(
             ],
         )
     };
-    let manifest_url = artifact_url(ArtifactKind::Manifest);
     SingleSet {
         getter: &getter,
         label: label.clone(),
-        manifest: manifest_url.clone(),
+        manifest: artifact_url(ArtifactKind::Manifest),
         optional: [
             ArtifactKind::Catalog,
             ArtifactKind::RunResults,
@@ -227,18 +226,13 @@ pub(crate) async fn fetch(
     }
     .download(
         opts,
-        |failure| FetchError::Download {
-            kind: ArtifactKind::Manifest,
-            url: shown_url(&manifest_url),
-            status: failure.status(),
-            reason: match failure.status() {
-                Some(404) => format!(
-                    "{label} has no manifest.json ({}); the run may have stopped before \
-                     dbt wrote it; set dbtCloudJobId to a job whose runs succeed",
-                    status_text(404)
-                ),
-                _ => refusal(&failure, &account),
-            },
+        |failure| match failure.status() {
+            Some(404) => format!(
+                "{label} has no manifest.json ({}); the run may have stopped before dbt wrote \
+                 it; set dbtCloudJobId to a job whose runs succeed",
+                status_text(404)
+            ),
+            _ => refusal(failure, &account),
         },
         |kind, _, failure| match failure.status() {
             Some(404) => format!("{label} has no {}", kind.file_name()),

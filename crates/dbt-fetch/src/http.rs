@@ -294,13 +294,13 @@ pub(crate) struct SingleSet<'a> {
 
 impl SingleSet<'_> {
     /// Downloads everything into a new temporary directory. A manifest that cannot be
-    /// had is the error `manifest_error` makes; an optional artifact that cannot is
-    /// a warning `explain` phrases (it names the URL and why, the consequence is
-    /// added here).
+    /// had is a [`FetchError::Download`] whose reason `manifest_reason` phrases; an
+    /// optional artifact that cannot is a warning `explain` phrases (it names the
+    /// URL and why, the consequence is added here).
     pub(crate) async fn download(
         self,
         opts: &FetchOptions,
-        manifest_error: impl FnOnce(GetFailure) -> FetchError,
+        manifest_reason: impl FnOnce(&GetFailure) -> String,
         explain: impl Fn(ArtifactKind, &Url, &GetFailure) -> String,
     ) -> Result<Fetched, FetchError> {
         let downloads = Downloads::new(opts)?;
@@ -315,7 +315,14 @@ impl SingleSet<'_> {
         match self.getter.download(&self.manifest, &manifest).await {
             Ok(_) => {}
             Err(GetFailure::Local(e)) => return Err(e),
-            Err(failure) => return Err(manifest_error(failure)),
+            Err(failure) => {
+                return Err(FetchError::Download {
+                    kind: ArtifactKind::Manifest,
+                    url: shown_url(&self.manifest),
+                    status: failure.status(),
+                    reason: manifest_reason(&failure),
+                });
+            }
         }
         set.attach(
             &mut paths,
@@ -405,28 +412,19 @@ pub(crate) async fn fetch(
     SingleSet {
         getter: &getter,
         label: shown_url(&manifest_url),
-        manifest: manifest_url.clone(),
+        manifest: manifest_url,
         optional: download,
         warnings,
         reported_absent,
     }
-    .download(
-        opts,
-        |failure| FetchError::Download {
-            kind: ArtifactKind::Manifest,
-            url: shown_url(&manifest_url),
-            status: failure.status(),
-            reason: failure.reason(),
-        },
-        |kind, url, failure| {
-            format!(
-                "cannot download the dbt {kind} from {} ({}): {}",
-                shown_url(url),
-                field_of(kind),
-                failure.reason()
-            )
-        },
-    )
+    .download(opts, GetFailure::reason, |kind, url, failure| {
+        format!(
+            "cannot download the dbt {kind} from {} ({}): {}",
+            shown_url(url),
+            field_of(kind),
+            failure.reason()
+        )
+    })
     .await
 }
 

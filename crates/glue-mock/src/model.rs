@@ -117,24 +117,25 @@ impl ApiExport {
     fn into_catalog(self) -> Result<Catalog, CatalogError> {
         let mut tables = self.tables;
         let mut databases = Vec::with_capacity(self.databases.len());
-        for mut fields in self.databases {
+        for (index, mut fields) in self.databases.into_iter().enumerate() {
             let Some(Value::String(name)) = fields.remove("Name") else {
-                return Err(CatalogError::Invalid(
-                    "a database of the export has no Name".to_string(),
-                ));
+                return Err(CatalogError::Invalid(format!(
+                    "databases[{index}] of the Glue export has no string \"Name\""
+                )));
             };
             let tables = tables
                 .remove(&name)
                 .unwrap_or_default()
                 .into_iter()
-                .map(|mut fields| {
+                .enumerate()
+                .map(|(index, mut fields)| {
                     // `DatabaseName` is added again when the table is served.
                     fields.remove("DatabaseName");
                     match fields.remove("Name") {
                         Some(Value::String(name)) => Ok(Table { name, fields }),
-                        _ => Err(CatalogError::Invalid(
-                            "a table of the export has no Name".to_string(),
-                        )),
+                        _ => Err(CatalogError::Invalid(format!(
+                            "tables.{name}[{index}] of the Glue export has no string \"Name\""
+                        ))),
                     }
                 })
                 .collect::<Result<Vec<_>, _>>()?;
@@ -356,6 +357,16 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("ghost"), "{err}");
+    }
+
+    #[test]
+    fn an_export_table_without_a_name_is_named_by_its_place() {
+        let text = r#"{"catalogId": "1", "databases": [{"Name": "raw"}],
+            "tables": {"raw": [{"Name": "a"}, {"TableType": "VIEW"}]}}"#;
+        let err = Catalog::from_json(text, "export.json")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("tables.raw[1]"), "{err}");
     }
 
     #[test]

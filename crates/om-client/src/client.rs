@@ -320,7 +320,9 @@ impl OmClient {
         body: Option<&Value>,
         entity: Option<&str>,
     ) -> Result<Answer, ClientError> {
-        let (status, bytes) = self.send(method.clone(), path, query, body, entity).await?;
+        let (status, bytes) = self
+            .send(method.clone(), path, query, body, entity, None)
+            .await?;
         Ok(Answer {
             status,
             body: parse_body(&method, &self.shown_path(path), &bytes)?,
@@ -332,7 +334,8 @@ impl OmClient {
     }
 
     /// [`OmClient::call`] without decoding: the status and the raw body of a
-    /// successful answer.
+    /// successful answer. `headers` are added to every attempt (and may override
+    /// `Content-Type`).
     async fn send(
         &self,
         method: Method,
@@ -340,20 +343,7 @@ impl OmClient {
         query: &[(&str, &str)],
         body: Option<&Value>,
         entity: Option<&str>,
-    ) -> Result<(u16, Vec<u8>), ClientError> {
-        self.send_with(method, path, query, body, entity, &HeaderMap::new())
-            .await
-    }
-
-    /// [`OmClient::send`] with extra headers (which may override `Content-Type`).
-    async fn send_with(
-        &self,
-        method: Method,
-        path: &str,
-        query: &[(&str, &str)],
-        body: Option<&Value>,
-        entity: Option<&str>,
-        headers: &HeaderMap,
+        headers: Option<&HeaderMap>,
     ) -> Result<(u16, Vec<u8>), ClientError> {
         let url = format!("{}/{path}", self.inner.base);
         let shown_path = self.shown_path(path);
@@ -368,8 +358,8 @@ impl OmClient {
             if let Some(p) = &payload {
                 req = req.header(CONTENT_TYPE, "application/json").body(p.clone());
             }
-            if !headers.is_empty() {
-                req = req.headers(headers.clone());
+            if let Some(h) = headers {
+                req = req.headers(h.clone());
             }
             let outcome = match req.send().await {
                 Ok(resp) => {
@@ -455,7 +445,7 @@ impl OmClient {
         let subject = format!("{kind} {fqn}");
         let path = collection(kind);
         let (status, bytes) = self
-            .send(Method::PUT, path, &[], Some(request), Some(&subject))
+            .send(Method::PUT, path, &[], Some(request), Some(&subject), None)
             .await?;
         let decode_error = |reason: String| ClientError::Decode {
             method: "PUT".into(),
@@ -595,13 +585,13 @@ impl OmClient {
             headers.insert(IF_MATCH, tag);
         }
         let (_, bytes) = self
-            .send_with(
+            .send(
                 Method::PATCH,
                 &path,
                 &[],
                 Some(patch),
                 Some(&subject),
-                &headers,
+                Some(&headers),
             )
             .await?;
         parse_body(&Method::PATCH, &self.shown_path(&path), &bytes)
@@ -650,7 +640,9 @@ impl OmClient {
             query.push(("after", a));
         }
         let path = collection(kind);
-        let (_, bytes) = self.send(Method::GET, path, &query, None, None).await?;
+        let (_, bytes) = self
+            .send(Method::GET, path, &query, None, None, None)
+            .await?;
         let listing: Listing<T> =
             serde_json::from_slice(&bytes).map_err(|e| ClientError::Decode {
                 method: "GET".into(),

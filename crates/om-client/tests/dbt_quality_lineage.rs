@@ -7,7 +7,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{run_with, server_config};
+use common::{assert_clean, count_requests, run_with, server_config};
 use om_client::{MetadataRestSink, SinkOptions};
 use om_mock::{MockSettings, OmMock, Redactions};
 use omctl_record::sink::Sink;
@@ -143,24 +143,6 @@ fn result(test_case: &str, timestamp: i64, status: &str) -> Record {
     }
 }
 
-/// No failure and no warning.
-fn assert_clean(summary: &StepSummary) {
-    assert_eq!(
-        (summary.errors, summary.warnings),
-        (0, 0),
-        "{:?} {:?}",
-        summary.failures,
-        summary.warning_messages
-    );
-}
-
-fn requests(mock: &OmMock, method: &str, path_start: &str) -> usize {
-    mock.requests()
-        .iter()
-        .filter(|r| r.method == method && r.path.starts_with(path_start))
-        .count()
-}
-
 /// A column-level and a table-level test with one result each.
 fn quality_stream() -> Vec<Record> {
     let (column_case, column_record) = test_case("orders", Some("order_id"), "not_null_orders_id");
@@ -231,9 +213,12 @@ async fn a_test_on_an_unknown_column_fails_naming_table_and_column() {
         warning.contains(&format!("result of test case {case} was skipped")),
         "{warning}"
     );
-    assert_eq!(requests(&mock, "PUT", "/api/v1/dataQuality/testCases"), 0);
     assert_eq!(
-        requests(
+        count_requests(&mock, "PUT", "/api/v1/dataQuality/testCases"),
+        0
+    );
+    assert_eq!(
+        count_requests(
             &mock,
             "POST",
             "/api/v1/dataQuality/testCases/testCaseResults"
@@ -249,7 +234,7 @@ async fn a_result_is_posted_once_and_not_again_on_a_rerun() {
     let first = run_dbt(&mock, quality_stream()).await;
     assert_eq!(first.errors, 0, "{:?}", first.failures);
     let results_path = "/api/v1/dataQuality/testCases/testCaseResults";
-    assert_eq!(requests(&mock, "POST", results_path), 2);
+    assert_eq!(count_requests(&mock, "POST", results_path), 2);
     mock.clear_requests();
     let again = run_dbt(&mock, quality_stream()).await;
     assert_eq!(again.errors, 0, "{:?}", again.failures);
@@ -257,11 +242,14 @@ async fn a_result_is_posted_once_and_not_again_on_a_rerun() {
         again.records, 5,
         "results the server has count as unchanged"
     );
-    assert_eq!(requests(&mock, "POST", results_path), 0);
+    assert_eq!(count_requests(&mock, "POST", results_path), 0);
     // One listing of the table's test cases with their latest results tells all:
     // no test case is written again and no result looked up.
-    assert_eq!(requests(&mock, "GET", results_path), 0);
-    assert_eq!(requests(&mock, "PUT", "/api/v1/dataQuality/testCases"), 0);
+    assert_eq!(count_requests(&mock, "GET", results_path), 0);
+    assert_eq!(
+        count_requests(&mock, "PUT", "/api/v1/dataQuality/testCases"),
+        0
+    );
     let listings = mock
         .requests()
         .iter()
@@ -287,7 +275,7 @@ async fn a_result_is_posted_once_and_not_again_on_a_rerun() {
     };
     assert_eq!(series(&mock), 2);
     // Later than the latest stored: posted without a look-up.
-    assert_eq!(requests(&mock, "GET", results_path), 0);
+    assert_eq!(count_requests(&mock, "GET", results_path), 0);
 
     // An older result than the latest stored is looked up by its timestamp: the
     // one the server has is not sent again, a missing one is.
@@ -295,8 +283,8 @@ async fn a_result_is_posted_once_and_not_again_on_a_rerun() {
     let mut stream = quality_stream();
     stream.push(result(&case, 1_717_000_000_000, "Failed"));
     run_dbt(&mock, stream).await;
-    assert_eq!(requests(&mock, "GET", results_path), 2);
-    assert_eq!(requests(&mock, "POST", results_path), 1);
+    assert_eq!(count_requests(&mock, "GET", results_path), 2);
+    assert_eq!(count_requests(&mock, "POST", results_path), 1);
     assert_eq!(series(&mock), 3);
 }
 
@@ -312,7 +300,10 @@ async fn a_changed_test_case_is_written_again_and_keeps_its_results() {
     }
     let summary = run_dbt(&mock, stream).await;
     assert_clean(&summary);
-    assert_eq!(requests(&mock, "PUT", "/api/v1/dataQuality/testCases"), 1);
+    assert_eq!(
+        count_requests(&mock, "PUT", "/api/v1/dataQuality/testCases"),
+        1
+    );
     let stored = mock
         .entity(
             "dataQuality/testCases",
@@ -354,7 +345,7 @@ async fn the_result_of_a_test_on_a_missing_table_is_skipped_with_a_warning() {
         "{messages:?}"
     );
     assert_eq!(
-        requests(
+        count_requests(
             &mock,
             "POST",
             "/api/v1/dataQuality/testCases/testCaseResults"
@@ -461,7 +452,10 @@ async fn a_reset_never_removes_edges_the_run_writes() {
     assert_eq!(removals, [429, 200], "one removal, retried once");
     // Edges into a target reset in this run are written without reading the
     // stored edge first.
-    assert_eq!(requests(&mock, "GET", "/api/v1/lineage/getLineageEdge/"), 0);
+    assert_eq!(
+        count_requests(&mock, "GET", "/api/v1/lineage/getLineageEdge/"),
+        0
+    );
 }
 
 fn column_edge() -> Record {
@@ -505,10 +499,13 @@ async fn an_edge_the_server_has_is_not_sent_again_and_new_columns_are_merged() {
     let again = run_dbt(&mock, vec![column_edge()]).await;
     assert_eq!(again.errors, 0, "{:?}", again.failures);
     assert_eq!(again.records, 1);
-    assert_eq!(requests(&mock, "PUT", "/api/v1/lineage"), 0);
+    assert_eq!(count_requests(&mock, "PUT", "/api/v1/lineage"), 0);
     // One read of the edges into the target.
-    assert_eq!(requests(&mock, "GET", "/api/v1/lineage/table/"), 1);
-    assert_eq!(requests(&mock, "GET", "/api/v1/lineage/getLineageEdge/"), 0);
+    assert_eq!(count_requests(&mock, "GET", "/api/v1/lineage/table/"), 1);
+    assert_eq!(
+        count_requests(&mock, "GET", "/api/v1/lineage/getLineageEdge/"),
+        0
+    );
     assert_eq!(mock.snapshot(), before);
 
     // The project now maps one more column: the stored columns stay, the new one
@@ -523,7 +520,7 @@ async fn an_edge_the_server_has_is_not_sent_again_and_new_columns_are_merged() {
     );
     let third = run_dbt(&mock, vec![more]).await;
     assert_eq!(third.errors, 0, "{:?}", third.failures);
-    assert_eq!(requests(&mock, "PUT", "/api/v1/lineage"), 1);
+    assert_eq!(count_requests(&mock, "PUT", "/api/v1/lineage"), 1);
     let columns = &mock.snapshot()["lineage"][0]["details"]["columnsLineage"];
     assert_eq!(
         *columns,
@@ -551,7 +548,7 @@ async fn a_lineage_end_missing_on_the_server_is_a_not_found_warning() {
         "{:?}",
         summary.warning_messages
     );
-    assert_eq!(requests(&mock, "PUT", "/api/v1/lineage"), 0);
+    assert_eq!(count_requests(&mock, "PUT", "/api/v1/lineage"), 0);
 }
 
 #[tokio::test]
@@ -596,16 +593,19 @@ async fn the_edges_into_a_target_are_read_once_for_all_its_parents() {
     };
     let first = run_dbt(&mock, stream()).await;
     assert_clean(&first);
-    assert_eq!(requests(&mock, "PUT", "/api/v1/lineage"), 3);
+    assert_eq!(count_requests(&mock, "PUT", "/api/v1/lineage"), 3);
     // One read per target, not one per edge.
-    assert_eq!(requests(&mock, "GET", "/api/v1/lineage/table/"), 2);
-    assert_eq!(requests(&mock, "GET", "/api/v1/lineage/getLineageEdge/"), 0);
+    assert_eq!(count_requests(&mock, "GET", "/api/v1/lineage/table/"), 2);
+    assert_eq!(
+        count_requests(&mock, "GET", "/api/v1/lineage/getLineageEdge/"),
+        0
+    );
     let before = mock.snapshot();
     mock.clear_requests();
     let again = run_dbt(&mock, stream()).await;
     assert_clean(&again);
     assert_eq!(again.records, 3);
-    assert_eq!(requests(&mock, "PUT", "/api/v1/lineage"), 0);
-    assert_eq!(requests(&mock, "GET", "/api/v1/lineage/table/"), 2);
+    assert_eq!(count_requests(&mock, "PUT", "/api/v1/lineage"), 0);
+    assert_eq!(count_requests(&mock, "GET", "/api/v1/lineage/table/"), 2);
     assert_eq!(mock.snapshot(), before);
 }

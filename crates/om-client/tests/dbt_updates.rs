@@ -5,10 +5,9 @@
 
 mod common;
 
-use common::server_config;
-use om_client::{ClientError, MetadataRestSink, SinkOptions};
+use common::{assert_clean, count_requests, run_with, server_config};
+use om_client::{ClientError, MetadataRestSink, OmClient, SinkOptions};
 use om_mock::{MockSettings, OmMock};
-use omctl_record::sink::Sink;
 use omctl_record::status::StepSummary;
 use omctl_record::{ColumnUpdate, EntityKind, EntityUpdate, OwnersUpdate, Record, TextUpdate};
 use serde_json::{Value, json};
@@ -119,6 +118,13 @@ fn describe(fqn: &str, t: &str, overwrite: bool) -> Record {
     )
 }
 
+fn owners(names: &[&str], overwrite: bool) -> Option<OwnersUpdate> {
+    Some(OwnersUpdate {
+        names: names.iter().map(|n| n.to_string()).collect(),
+        overwrite,
+    })
+}
+
 /// A column description only.
 fn column(name: &str, t: &str, overwrite: bool) -> ColumnUpdate {
     ColumnUpdate {
@@ -133,13 +139,9 @@ fn label(tag_fqn: &str) -> Value {
 }
 
 async fn run_opts(mock: &OmMock, opts: SinkOptions, records: Vec<Record>) -> StepSummary {
-    let mut sink = MetadataRestSink::connect(server_config(mock.url()), opts)
+    run_with(mock.url(), opts, records)
         .await
-        .expect("connects");
-    for r in records {
-        sink.write(r).await.expect("written");
-    }
-    sink.close().await.expect("closed")
+        .expect("the run completes")
 }
 
 async fn run(mock: &OmMock, records: Vec<Record>) -> StepSummary {
@@ -158,18 +160,6 @@ fn writes(mock: &OmMock) -> Vec<String> {
         .filter(|r| r.method != "GET")
         .map(|r| format!("{} {} {}", r.method, r.path, r.status))
         .collect()
-}
-
-fn count_requests(mock: &OmMock, method: &str, path_start: &str) -> usize {
-    mock.requests()
-        .iter()
-        .filter(|r| r.method == method && r.path.starts_with(path_start))
-        .count()
-}
-
-fn assert_clean(s: &StepSummary) {
-    assert_eq!(s.errors, 0, "{:?}", s.failures);
-    assert_eq!(s.warnings, 0, "{:?}", s.warning_messages);
 }
 
 #[tokio::test]
@@ -463,12 +453,6 @@ async fn column_updates_match_by_case_insensitive_dotted_path() {
 async fn owners_team_or_user_set_when_none_or_with_overwrite() {
     let mock = OmMock::start().await;
     seed_catalog(&mock);
-    let owners = |names: &[&str], overwrite| {
-        Some(OwnersUpdate {
-            names: names.iter().map(|n| n.to_string()).collect(),
-            overwrite,
-        })
-    };
     let summary = run(
         &mock,
         vec![
@@ -560,10 +544,7 @@ async fn owner_lookups_are_cached() {
             update(
                 fqn,
                 EntityUpdate {
-                    owners: Some(OwnersUpdate {
-                        names: vec!["kai".into()],
-                        overwrite: false,
-                    }),
+                    owners: owners(&["kai"], false),
                     ..EntityUpdate::default()
                 },
             )
@@ -635,6 +616,38 @@ async fn a_412_reads_the_table_again_and_retries() {
     );
 }
 
+#[tokio::test]
+async fn a_patch_names_the_version_it_was_computed_from() {
+    // The emulator compares If-Match with the stored version: a patch from a
+    // stale read is refused, one from the current version applies.
+    let mock = OmMock::start().await;
+    seed_catalog(&mock);
+    let (client, _) = OmClient::connect(server_config(mock.url()))
+        .await
+        .expect("connects");
+    let orders = table(&mock, ORDERS);
+    let id = orders["id"].as_str().unwrap();
+    let version = orders["version"].to_string();
+    let patch = |text: &str| json!([{"op": "add", "path": "/description", "value": text}]);
+    let stale = client
+        .patch_with_version(EntityKind::Table, id, ORDERS, &patch("stale"), Some("0.0"))
+        .await
+        .expect_err("a stale version is refused");
+    assert_eq!(stale.status(), Some(412), "{stale}");
+    let patched = client
+        .patch_with_version(
+            EntityKind::Table,
+            id,
+            ORDERS,
+            &patch("current"),
+            Some(&version),
+        )
+        .await
+        .expect("the current version applies");
+    assert_eq!(patched["description"], "current");
+    assert_eq!(table(&mock, ORDERS)["description"], "current");
+}
+
 /// The full update of one model, as a dbt run sends it.
 fn full_update() -> Record {
     update(
@@ -659,10 +672,7 @@ fn full_update() -> Record {
                 description: text("Key", false),
                 tags: vec![label("dbtTags.pii")],
             }],
-            owners: Some(OwnersUpdate {
-                names: vec!["kai".into()],
-                overwrite: false,
-            }),
+            owners: owners(&["kai"], false),
             tags: vec![label("dbtTags.pii"), label("Tier.Tier1")],
         },
     )

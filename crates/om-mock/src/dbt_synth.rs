@@ -10,9 +10,9 @@
 //!
 //! * sources in groups of ten, one Glue database `raw_<g>` per group;
 //! * models `m0000`... in order, each with 1–3 parents among the sources and the
-//!   earlier models (never an ephemeral one, so an ephemeral model is inlined one
-//!   level deep); every tenth model is ephemeral, the others are views (schemas
-//!   `staging_<n>`) or tables (`marts_<n>`) about half and half;
+//!   earlier models (an ephemeral model's parents are never ephemeral, so
+//!   inlining goes one level deep); every tenth model is ephemeral, the others
+//!   are views (schemas `staging_<n>`) or tables (`marts_<n>`) about half and half;
 //! * 4–10 columns per relation (`id`, `col_1`...), Athena types in the catalog and
 //!   their Hive spelling on the Glue tables; two thirds documented in the manifest;
 //!   descriptions, dbt tags (`mart`, `finance`, `daily`, `pii`, `kpi`, `raw`) and
@@ -149,8 +149,8 @@ fn test_hash(name: &str) -> String {
     format!("{:010x}", h & 0xff_ffff_ffff)
 }
 
-/// `2026-11-23T15:MM:SS.ffffffZ` at `ms` after the run's start (under an hour
-/// and 9 hours of offsets are all a benchmark needs).
+/// `2026-11-23THH:MM:SS.ffffffZ` at `ms` after the run's start at 15:00; valid
+/// for offsets under 9 hours (the day does not roll over), far more than a run takes.
 fn timestamp(ms: u64) -> String {
     let total_secs = ms / 1000;
     let hours = 15 + total_secs / 3600;
@@ -244,9 +244,10 @@ impl DbtSynth {
         for s in 0..self.sources {
             let group = s / 10;
             let columns = 4 + rng.below(7);
+            let name = format!("s{group:02}_{:02}", s % 10);
             nodes.push(Synth {
-                unique_id: String::new(),
-                name: format!("s{group:02}_{:02}", s % 10),
+                unique_id: format!("source.{PROJECT}.src_{group}.{name}"),
+                name,
                 schema: format!("raw_{group}"),
                 kind: Kind::Source,
                 group,
@@ -258,9 +259,6 @@ impl DbtSynth {
                 tags: vec!["raw"],
                 owner: None,
             });
-        }
-        for n in &mut nodes {
-            n.unique_id = format!("source.{PROJECT}.src_{}.{}", n.group, n.name);
         }
         for m in 0..self.models {
             let kind = if m % 10 == 7 {

@@ -459,9 +459,10 @@ impl MockState {
                 e
             })),
             ("PATCH", [id]) => {
-                if let Err(e) = self.store.get_by_id(coll, id, Include::NonDeleted) {
-                    return e.into();
-                }
+                let mut entity = match self.store.get_by_id(coll, id, Include::NonDeleted) {
+                    Ok(e) => e.clone(),
+                    Err(e) => return e.into(),
+                };
                 if self.settings.conflict_next_patches > 0 && self.conflicted.insert(id.to_string())
                 {
                     self.settings.conflict_next_patches -= 1;
@@ -477,10 +478,6 @@ impl MockState {
                     )
                     .into();
                 }
-                let mut entity = match self.store.get_by_id(coll, id, Include::NonDeleted) {
-                    Ok(e) => e.clone(),
-                    Err(e) => return e.into(),
-                };
                 if let Some(header) = request.headers.get("if-match")
                     && let Err(e) = check_if_match(header.to_str().unwrap_or_default(), &entity)
                 {

@@ -321,9 +321,9 @@ impl OmMock {
 
     /// Seeds a whole document of the shape of the dbt fixture's `om_seed.json`:
     /// an object of collection path -> list of create requests, applied in the
-    /// document's order (collections in key order, entries in list order), so
-    /// parents come before their children. Stops at the first entry that fails and
-    /// names it. Returns how many entities were written.
+    /// document's order (collections as the document lists them, entries in list
+    /// order), so parents come before their children. Stops at the first entry that
+    /// fails and names it. Returns how many entities were written.
     pub fn seed_json(&self, document: &Value) -> Result<usize, SeedError> {
         let Some(collections) = document.as_object() else {
             return Err(SeedError::Shape(

@@ -372,6 +372,20 @@ impl Store {
         Some((path, e))
     }
 
+    /// The entity `id` when it is live and of `entity_type` (as an entity
+    /// reference or a `/{entityType}/{id}` path names it), else the server's 404.
+    fn live_entity(&self, entity_type: &str, id: &str) -> Result<&Value, ApiError> {
+        match self.entity_by_id(id) {
+            Some((path, e))
+                if collections::by_path(path).map(|c| c.entity_type) == Some(entity_type)
+                    && e["deleted"] != json!(true) =>
+            {
+                Ok(e)
+            }
+            _ => Err(ApiError::not_found(entity_type, id)),
+        }
+    }
+
     fn parent_of(
         &self,
         coll: &Collection,
@@ -756,12 +770,7 @@ impl Store {
         id: &str,
         source: &str,
     ) -> Result<usize, ApiError> {
-        match self.entity_by_id(id) {
-            Some((path, e))
-                if collections::by_path(path).map(|c| c.entity_type) == Some(entity_type)
-                    && e["deleted"] != json!(true) => {}
-            _ => return Err(ApiError::not_found(entity_type, id)),
-        }
+        self.live_entity(entity_type, id)?;
         let before = self.lineage.len();
         self.lineage.retain(|(_, to), edge| {
             !(to == id && edge["lineageDetails"]["source"].as_str() == Some(source))
@@ -950,15 +959,8 @@ impl Store {
             .get("type")
             .and_then(Value::as_str)
             .ok_or_else(|| ApiError::bad_request(format!("[{role}.type must not be null]")))?;
-        match self.entity_by_id(id) {
-            Some((path, e))
-                if collections::by_path(path).map(|c| c.entity_type) == Some(ty)
-                    && e["deleted"] != json!(true) =>
-            {
-                Ok((id.to_string(), ty.to_string()))
-            }
-            _ => Err(ApiError::not_found(ty, id)),
-        }
+        self.live_entity(ty, id)?;
+        Ok((id.to_string(), ty.to_string()))
     }
 
     /// `PUT /v1/lineage` with an `AddLineageRequest`.
@@ -995,15 +997,7 @@ impl Store {
         upstream: bool,
         downstream: bool,
     ) -> Result<Value, ApiError> {
-        let entity = match self.entity_by_id(id) {
-            Some((path, e))
-                if collections::by_path(path).map(|c| c.entity_type) == Some(entity_type)
-                    && e["deleted"] != json!(true) =>
-            {
-                e
-            }
-            _ => return Err(ApiError::not_found(entity_type, id)),
-        };
+        let entity = self.live_entity(entity_type, id)?;
         let mut nodes = Vec::new();
         let mut edges = |into: bool| -> Vec<Value> {
             self.lineage

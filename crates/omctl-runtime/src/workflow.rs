@@ -231,8 +231,10 @@ pub fn count_source_record(summary: &mut StepSummary, record: &Record) {
         | Record::PipelineStatus { .. }
         | Record::Lineage { .. }
         | Record::Update { .. }
-        | Record::TestCaseResult { .. } => summary.records += 1,
-        Record::ScopeComplete { .. } | Record::LineageReset { .. } => {}
+        | Record::TestCaseResult { .. }
+        // A reset is work for the sink (it removes edges), counted as the sink counts it.
+        | Record::LineageReset { .. } => summary.records += 1,
+        Record::ScopeComplete { .. } => {}
         Record::Event(event) => match event.level {
             EventLevel::Warning => summary.warn(event.name.clone(), event.reason.clone()),
             EventLevel::Failure => {
@@ -532,6 +534,36 @@ mod tests {
     async fn run(source: Scripted, sink: Box<dyn Sink>, options: RunOptions) -> RunReport {
         let stop = StopSignal::new(options.cancel.clone());
         run_source(Box::new(source), sink, labels(), options, stop).await
+    }
+
+    #[test]
+    fn the_dbt_record_kinds_count_as_records_of_the_source() {
+        use omctl_record::{EntityRef, EntityUpdate};
+        let to = EntityRef::new(EntityKind::Table, "svc.db.sch.t");
+        let mut summary = StepSummary::new("dbt");
+        for record in [
+            Record::Update {
+                kind: EntityKind::Table,
+                fqn: to.fqn.clone(),
+                update: EntityUpdate::default(),
+            },
+            Record::TestCaseResult {
+                test_case: "svc.db.sch.t.not_null_t_c".into(),
+                result: serde_json::json!({"timestamp": 1}),
+            },
+            Record::LineageReset {
+                to,
+                source: "DbtLineage".into(),
+            },
+            Record::ScopeComplete {
+                kind: EntityKind::Table,
+                parent: "svc.db.sch".into(),
+            },
+        ] {
+            count_source_record(&mut summary, &record);
+        }
+        // Three pieces of work for the sink; a scope marker is none.
+        assert_eq!((summary.records, summary.warnings), (3, 0));
     }
 
     #[tokio::test]

@@ -308,15 +308,18 @@ fn plugin_built_against_interface_1_0_still_loads_and_runs() {
     // refused, and its calls work.
     let plugin = Plugin::load(&support::fixture("fixture-abi-v1-0")).unwrap();
     assert_eq!(plugin.name(), "fixture-abi-v1-0");
-    assert_eq!(plugin.manifest().source_types, vec!["legacy".to_string()]);
+    assert_eq!(
+        plugin.manifest().source_types,
+        vec!["fixture-abi-v1-0".to_string()]
+    );
     let report = plugin
         .test_connection(
-            &config(json!({"type": "legacy"}), "info"),
+            &config(json!({"type": "fixture-abi-v1-0"}), "info"),
             Arc::new(Recorder::default()),
         )
         .unwrap();
     assert!(report.passed(), "{report:?}");
-    assert_eq!(report.steps[0].name, "Reach the legacy catalog");
+    assert_eq!(report.steps[0].name, "Reach the catalog");
 }
 
 #[test]

@@ -1051,6 +1051,8 @@ impl Analyzer<'_> {
                         }
                         InTarget::Unnest(e) => work.push(push(e)),
                         InTarget::Table { name, args } => {
+                            // `x IN t` reads `t`: it is listed among the query's
+                            // relations, though no column of it is named here.
                             let parts: Vec<&Ident> =
                                 name.0.iter().filter_map(|p| p.as_ident()).collect();
                             let mut inner_scope = Scope::new(None);

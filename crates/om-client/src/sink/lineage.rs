@@ -31,7 +31,7 @@ use omctl_record::{EntityKind, EntityRef};
 use reqwest::Method;
 use serde_json::{Map, Value, json};
 
-use super::resolve::{ReadOnce, TableState, column_indices, columns_of_nested};
+use super::resolve::{ReadOnce, TableState, column_indices, columns_of, columns_of_nested};
 use super::work::{Outcome, Shared, lock};
 use crate::client::{Include, entity_reference};
 use crate::error::ClientError;
@@ -204,8 +204,25 @@ impl Shared {
         subject: &str,
         what: &str,
     ) -> Result<Value, Outcome> {
-        match self.resolve(r).await {
-            Ok(Some(id)) => Ok(entity_reference(r.kind.as_str(), &id)),
+        let id = self.found_or_skip(self.resolve(r).await, subject, what)?;
+        Ok(entity_reference(r.kind.as_str(), &id))
+    }
+
+    /// What a lookup of an entity the edge `subject` names found, or the outcome
+    /// of the edge: a warning naming `what` when the server does not have it, a
+    /// failure when the lookup failed.
+    #[expect(
+        clippy::result_large_err,
+        reason = "the outcome is handed straight back as the edge's result, like the async lookups around it"
+    )]
+    fn found_or_skip<T>(
+        &self,
+        found: Result<Option<T>, ClientError>,
+        subject: &str,
+        what: &str,
+    ) -> Result<T, Outcome> {
+        match found {
+            Ok(Some(t)) => Ok(t),
             Ok(None) => {
                 lock(&self.summary).warn(
                     subject,
@@ -305,38 +322,22 @@ impl Shared {
             }
         } else {
             // The columns are needed to pair them with the container's.
-            match self
+            let found = self
                 .client
                 .get_by_name(table.kind, &table.fqn, Some("columns"), Include::NonDeleted)
-                .await
-            {
-                Ok(Some(t)) => {
-                    let Some(id) = t.get("id").and_then(Value::as_str) else {
-                        lock(&self.summary).fail(subject, format!("{what} has no id"));
-                        return Outcome::default();
-                    };
-                    let columns = t["columns"]
-                        .as_array()
-                        .map(Vec::as_slice)
-                        .unwrap_or_default();
-                    (
-                        entity_reference(table.kind.as_str(), id),
-                        external_column_lineage(&container, columns),
-                    )
-                }
-                Ok(None) => {
-                    lock(&self.summary).warn(
-                        subject,
-                        format!("{subject} skipped: {what} is not on the server"),
-                    );
-                    return Outcome::default();
-                }
-                Err(e) if e.is_fatal() => return Outcome::fatal(e),
-                Err(e) => {
-                    lock(&self.summary).fail(subject, e.to_string());
-                    return Outcome::default();
-                }
-            }
+                .await;
+            let t = match self.found_or_skip(found, subject, &what) {
+                Ok(t) => t,
+                Err(outcome) => return outcome,
+            };
+            let Some(id) = t.get("id").and_then(Value::as_str) else {
+                lock(&self.summary).fail(subject, format!("{what} has no id"));
+                return Outcome::default();
+            };
+            (
+                entity_reference(table.kind.as_str(), id),
+                external_column_lineage(&container, columns_of(&t)),
+            )
         };
         let mut lineage_details = match details {
             Some(Value::Object(d)) => d,
@@ -535,26 +536,12 @@ impl Shared {
     /// (a not-found warning) or the lookup failed.
     async fn edge_end(&self, r: &EntityRef, subject: &str) -> Result<FoundEnd, Outcome> {
         match self.find_end(r).await {
-            Ok(Some(end)) => Ok(end),
+            // A table gets the not-found warning that says how to fix the names.
             Ok(None) if r.kind == EntityKind::Table => {
                 self.table_not_found(&r.fqn, subject);
                 Err(Outcome::default())
             }
-            Ok(None) => {
-                lock(&self.summary).warn(
-                    subject,
-                    format!(
-                        "{subject} skipped: {} {} is not on the server",
-                        r.kind, r.fqn
-                    ),
-                );
-                Err(Outcome::default())
-            }
-            Err(e) if e.is_fatal() => Err(Outcome::fatal(e)),
-            Err(e) => {
-                lock(&self.summary).fail(subject, e.to_string());
-                Err(Outcome::default())
-            }
+            found => self.found_or_skip(found, subject, &format!("{} {}", r.kind, r.fqn)),
         }
     }
 
@@ -627,14 +614,16 @@ impl Shared {
             "fromEntity": entity_reference(from.kind.as_str(), &from_end.id),
             "toEntity": entity_reference(to.kind.as_str(), &to_end.id),
         });
+        // What the server holds once the edge is written, for a later record of
+        // the same edge (not needed after a reset).
+        let kept = incoming.as_ref().map(|_| details.clone());
         if !details.is_empty() {
-            edge["lineageDetails"] = Value::Object(details.clone());
+            edge["lineageDetails"] = Value::Object(details);
         }
         let (outcome, sent) = self.send_lineage_reporting(edge, subject).await;
-        if let Some(incoming) = incoming
+        if let (Some(incoming), Some(details)) = (incoming, kept)
             && sent
         {
-            // What the server holds now, for a later record of the same edge.
             lock(&incoming).insert(from_end.id, details);
         }
         outcome
@@ -696,15 +685,6 @@ impl Shared {
 fn edge_end_id(end: &Value) -> Option<&str> {
     end.as_str()
         .or_else(|| end.get("id").and_then(Value::as_str))
-}
-
-/// The `columns` of a table entity.
-pub(super) fn columns_of(table: &Value) -> &[Value] {
-    table
-        .get("columns")
-        .and_then(Value::as_array)
-        .map(Vec::as_slice)
-        .unwrap_or_default()
 }
 
 /// The column a name or dotted path names among `columns`, with the columns

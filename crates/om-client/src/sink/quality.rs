@@ -27,8 +27,8 @@ use omctl_record::EntityKind;
 use reqwest::Method;
 use serde_json::Value;
 
-use super::lineage::{column_fqn, columns_of, find_column};
-use super::resolve::ReadOnce;
+use super::lineage::{column_fqn, find_column};
+use super::resolve::{ReadOnce, columns_of};
 use super::work::{Outcome, Shared, lock};
 use crate::error::ClientError;
 
@@ -378,17 +378,20 @@ fn same_test_case(stored: &Value, request: &Value) -> bool {
                     || named("name") == Some(d)
             })
         }
+        // Missing, null and empty say the same.
         "description" => {
-            let text =
-                |v: Option<&Value>| v.and_then(Value::as_str).unwrap_or_default().to_string();
-            text(stored.get("description")) == text(Some(ours))
+            stored
+                .get("description")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                == ours.as_str().unwrap_or_default()
         }
         "parameterValues" => {
-            let list = |v: Option<&Value>| match v {
-                None | Some(Value::Null) => Value::Array(Vec::new()),
-                Some(v) => v.clone(),
+            let theirs = stored.get("parameterValues");
+            let empty = |v: Option<&Value>| {
+                v.is_none_or(|v| v.is_null() || v.as_array().is_some_and(Vec::is_empty))
             };
-            list(stored.get("parameterValues")) == list(Some(ours))
+            (empty(theirs) && empty(Some(ours))) || theirs == Some(ours)
         }
         _ => {
             (ours.is_null() && stored.get(field).is_none_or(Value::is_null))

@@ -120,14 +120,21 @@ impl TableResolver {
     }
 }
 
-/// The entry of `items` named `name`: the exact spelling first, else the first one
-/// that differs only in case.
-fn pick<'a, T>(items: &'a [T], name: &str, name_of: impl Fn(&T) -> &str) -> Option<&'a T> {
-    let wanted = fqn::unquote_name(name);
-    items.iter().find(|i| name_of(i) == wanted).or_else(|| {
-        let lower = wanted.to_lowercase();
-        items.iter().find(|i| name_of(i).to_lowercase() == lower)
+/// The position in `items` of the one named `name` (as the server spells names,
+/// unquoted): the exact spelling first, else the first one that differs only in
+/// case.
+fn position_by_name<T>(items: &[T], name: &str, name_of: impl Fn(&T) -> &str) -> Option<usize> {
+    items.iter().position(|i| name_of(i) == name).or_else(|| {
+        let lower = name.to_lowercase();
+        items
+            .iter()
+            .position(|i| name_of(i).to_lowercase() == lower)
     })
+}
+
+/// The entry of `items` named by the FQN part `name` (see [`position_by_name`]).
+fn pick<'a, T>(items: &'a [T], name: &str, name_of: impl Fn(&T) -> &str) -> Option<&'a T> {
+    position_by_name(items, fqn::unquote_name(name), name_of).map(|i| &items[i])
 }
 
 fn pick_named<'a>(items: &'a [Named], name: &str) -> Option<&'a Named> {
@@ -371,6 +378,19 @@ impl Shared {
         filters: &[(&str, &str)],
     ) -> Result<Vec<T>, ClientError> {
         let mut out = Vec::new();
+        self.for_each_listed(kind, filters, |item| out.push(item))
+            .await?;
+        Ok(out)
+    }
+
+    /// Hands each entity of every page of `GET /{collection}?{filters}` to `each`,
+    /// page by page (only one page is held); a 404 lists nothing.
+    pub(crate) async fn for_each_listed<T: serde::de::DeserializeOwned>(
+        &self,
+        kind: EntityKind,
+        filters: &[(&str, &str)],
+        mut each: impl FnMut(T),
+    ) -> Result<(), ClientError> {
         let mut after: Option<String> = None;
         loop {
             let page = match self
@@ -384,14 +404,14 @@ impl Shared {
                 .await
             {
                 Ok(p) => p,
-                Err(e) if e.status() == Some(404) => return Ok(out),
+                Err(e) if e.status() == Some(404) => return Ok(()),
                 Err(e) => return Err(e),
             };
             let empty = page.data.is_empty();
-            out.extend(page.data);
+            page.data.into_iter().for_each(&mut each);
             match page.after {
                 Some(a) if Some(&a) != after.as_ref() && !empty => after = Some(a),
-                _ => return Ok(out),
+                _ => return Ok(()),
             }
         }
     }
@@ -437,34 +457,36 @@ pub(crate) fn column_indices(columns: &[Value], path: &str) -> Option<Vec<usize>
             .and_then(Value::as_str)
             .unwrap_or_default()
     }
-    fn position(level: &[Value], name: &str) -> Option<usize> {
-        level.iter().position(|c| name_of(c) == name).or_else(|| {
-            let lower = name.to_lowercase();
-            level
-                .iter()
-                .position(|c| name_of(c).to_lowercase() == lower)
-        })
-    }
-    if let Some(i) = position(columns, path) {
+    if let Some(i) = position_by_name(columns, path, name_of) {
         return Some(vec![i]);
     }
     let mut indices = Vec::new();
     let mut level = columns;
-    for part in om_spec::fqn::split(path).ok()? {
-        let i = position(level, om_spec::fqn::unquote_name(&part))?;
+    for part in fqn::split(path).ok()? {
+        let i = position_by_name(level, fqn::unquote_name(&part), name_of)?;
         indices.push(i);
         level = columns_of_nested(&level[i]);
     }
     Some(indices)
 }
 
-/// The `children` of a nested column (none for a plain one).
-pub(crate) fn columns_of_nested(column: &Value) -> &[Value] {
-    column
-        .get("children")
+/// The array under `key` of an entity (none when it has no such array).
+fn array_field<'a>(entity: &'a Value, key: &str) -> &'a [Value] {
+    entity
+        .get(key)
         .and_then(Value::as_array)
         .map(Vec::as_slice)
         .unwrap_or_default()
+}
+
+/// The `columns` of a table entity.
+pub(crate) fn columns_of(table: &Value) -> &[Value] {
+    array_field(table, "columns")
+}
+
+/// The `children` of a nested column (none for a plain one).
+pub(crate) fn columns_of_nested(column: &Value) -> &[Value] {
+    array_field(column, "children")
 }
 
 #[cfg(test)]

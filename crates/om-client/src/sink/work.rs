@@ -483,47 +483,31 @@ impl Shared {
         };
         let mut total = 0u64;
         let mut unseen: Vec<(String, String)> = Vec::new();
-        let mut after: Option<String> = None;
         #[derive(serde::Deserialize)]
         struct Listed {
             id: String,
             #[serde(rename = "fullyQualifiedName")]
             fqn: String,
         }
-        loop {
-            let page = match self
-                .client
-                .list_page::<Listed>(
-                    kind,
-                    &[(filter, &value)],
-                    self.settings.list_page_size,
-                    after.as_deref(),
-                )
-                .await
-            {
-                Ok(p) => p,
-                Err(e) if e.is_fatal() => return Outcome::fatal(e),
-                // The scope's parent is not on the server (a dry run before the
-                // first real one): it has nothing to delete.
-                Err(e) if e.status() == Some(404) => return Outcome::default(),
-                Err(e) => {
-                    lock(&self.summary).fail(
-                        scope_name,
-                        format!("nothing was marked deleted in {parent}: listing its {kind}s on the server failed: {e}"),
-                    );
-                    return Outcome::default();
-                }
-            };
-            let empty = page.data.is_empty();
-            for e in page.data {
+        // A scope whose parent is not on the server (a dry run before the first
+        // real one) lists nothing, so nothing is deleted.
+        let listed = self
+            .for_each_listed(kind, &[(filter, &value)], |e: Listed| {
                 total += 1;
                 if !seen.contains(&deletion_key(&e.fqn)) {
                     unseen.push((e.id, e.fqn));
                 }
-            }
-            match page.after {
-                Some(a) if Some(&a) != after.as_ref() && !empty => after = Some(a),
-                _ => break,
+            })
+            .await;
+        match listed {
+            Ok(()) => {}
+            Err(e) if e.is_fatal() => return Outcome::fatal(e),
+            Err(e) => {
+                lock(&self.summary).fail(
+                    scope_name,
+                    format!("nothing was marked deleted in {parent}: listing its {kind}s on the server failed: {e}"),
+                );
+                return Outcome::default();
             }
         }
         drop(seen);

@@ -197,3 +197,23 @@ pub fn deleted_fqns(mock: &om_mock::OmMock, collection: &str) -> Vec<String> {
         .map(|e| e["fullyQualifiedName"].as_str().unwrap().to_string())
         .collect()
 }
+
+/// No failure and no warning; shows them otherwise.
+pub fn assert_clean(summary: &StepSummary) {
+    assert_eq!(
+        (summary.errors, summary.warnings),
+        (0, 0),
+        "{:?} {:?}",
+        summary.failures,
+        summary.warning_messages
+    );
+}
+
+/// How many requests the emulator got with `method` and a path starting with
+/// `path_start`.
+pub fn count_requests(mock: &om_mock::OmMock, method: &str, path_start: &str) -> usize {
+    mock.requests()
+        .iter()
+        .filter(|r| r.method == method && r.path.starts_with(path_start))
+        .count()
+}

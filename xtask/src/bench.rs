@@ -60,6 +60,14 @@ const BENCHES: &[Bench] = &[
         args: &[],
     },
     Bench {
+        name: "manifest",
+        target: "a 100 MB dbt manifest parsed in < 1 s with peak memory < 2x the file's size",
+        prebuild: &[],
+        package: "dbt-artifacts",
+        example: "manifest_bench",
+        args: &[],
+    },
+    Bench {
         name: "dbt",
         target: "1,000 models + 3,000 tests at 5 ms/request: <= 1/4 of the reference model's requests (26 per data model, from 610 seen for 23), >= 20x less wall time than that model's sequential run; a rerun writes ~0",
         prebuild: &["omctl", "dbt"],

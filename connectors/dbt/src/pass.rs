@@ -3,9 +3,9 @@
 //! 1. the dbt classification and its tags (`includeTags`);
 //! 2. the test definitions the test cases use;
 //! 3. an `Update` per table (data model, description, columns, owners, tags);
-//! 4. lineage: per table a `LineageReset` (`overrideLineage`) and one edge per
-//!    parent, then the exposures' edges;
-//! 5. test cases, each followed by its latest result;
+//! 4. lineage: per table (a table before its parents) a `LineageReset`
+//!    (`overrideLineage`) and one edge per parent, then the exposures' edges;
+//! 5. test cases, then the latest result of each;
 //! 6. events: filtered nodes, warnings.
 
 use std::collections::{BTreeSet, HashMap};
@@ -240,6 +240,64 @@ fn table_update(
     }
 }
 
+/// The tables ordered so that each comes before every table upstream of it: a
+/// topological order of the lineage graph, reversed. Tables in a cycle (which
+/// dbt does not allow) keep their place at the end.
+fn descendants_first<T>(
+    tables: &[T],
+    fqn: impl Fn(&T) -> &str,
+    upstream: impl Fn(&T) -> &[String],
+) -> Vec<&T> {
+    let index: HashMap<&str, usize> = tables
+        .iter()
+        .enumerate()
+        .map(|(i, t)| (fqn(t), i))
+        .collect();
+    let parents_of: Vec<Vec<usize>> = tables
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            let mut parents: Vec<usize> = upstream(t)
+                .iter()
+                .filter_map(|p| index.get(p.as_str()).copied())
+                .filter(|&p| p != i)
+                .collect();
+            parents.sort_unstable();
+            parents.dedup();
+            parents
+        })
+        .collect();
+    // A table is placed once all its children are.
+    let mut unplaced_children = vec![0usize; tables.len()];
+    for &p in parents_of.iter().flatten() {
+        unplaced_children[p] += 1;
+    }
+    let mut ready: Vec<usize> = (0..tables.len())
+        .rev()
+        .filter(|&i| unplaced_children[i] == 0)
+        .collect();
+    let mut placed = vec![false; tables.len()];
+    let mut order = Vec::with_capacity(tables.len());
+    while let Some(i) = ready.pop() {
+        placed[i] = true;
+        order.push(&tables[i]);
+        for &p in parents_of[i].iter().rev() {
+            unplaced_children[p] -= 1;
+            if unplaced_children[p] == 0 {
+                ready.push(p);
+            }
+        }
+    }
+    order.extend(
+        tables
+            .iter()
+            .zip(&placed)
+            .filter(|(_, placed)| !**placed)
+            .map(|(t, _)| t),
+    );
+    order
+}
+
 /// Sends the records of one artifact set to `out`; `events` (the warnings of
 /// reading it, see [`warning_events`]) go out last with the pass's own.
 pub fn run_pass(
@@ -302,13 +360,14 @@ pub fn run_pass(
         out.push(table_update(cfg, artifacts, table, &mut events))?;
     }
 
-    // 4. Lineage.
+    // 4. Lineage, into each model before into its parents: the sink's read of
+    // the edges into a table also tells it those into the parents.
     let mut column_lineage = ColumnLineageBuilder::new(cfg, artifacts, &places);
     for Table {
         node,
         fqn,
         upstream,
-    } in &tables
+    } in descendants_first(&tables, |t| t.fqn, |t| &t.upstream)
     {
         if cfg.pipeline.override_lineage {
             out.push(reset(fqn))?;
@@ -333,7 +392,9 @@ pub fn run_pass(
         }
     }
 
-    // 5. Test cases and their results.
+    // 5. Test cases, then their results: consecutive test cases reach the server
+    // together (the sink sends up to 100 in one request).
+    let mut results = Vec::new();
     for case in quality.cases {
         let record = Record::entity(
             EntityKind::TestCase,
@@ -347,12 +408,15 @@ pub fn run_pass(
         if let Some(result) = case.result
             && let Ok(result) = serde_json::to_value(&result)
         {
-            out.push(Record::TestCaseResult {
+            results.push(Record::TestCaseResult {
                 test_case: case.fqn,
                 result,
-            })?;
-            summary.test_results += 1;
+            });
         }
+    }
+    for result in results {
+        out.push(result)?;
+        summary.test_results += 1;
     }
 
     // 6. Events.
@@ -364,4 +428,56 @@ pub fn run_pass(
         out.push(Record::Event(event))?;
     }
     Ok(summary)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::descendants_first;
+
+    fn order(graph: &[(&str, &[&str])]) -> Vec<String> {
+        let tables: Vec<(String, Vec<String>)> = graph
+            .iter()
+            .map(|(t, ups)| (t.to_string(), ups.iter().map(|u| u.to_string()).collect()))
+            .collect();
+        descendants_first(&tables, |t| &t.0, |t| &t.1)
+            .into_iter()
+            .map(|t| t.0.clone())
+            .collect()
+    }
+
+    #[test]
+    fn every_table_comes_before_its_parents() {
+        // raw -> stg -> orders -> summary, raw -> customers -> summary; `ext` is
+        // upstream but not a table of this pass.
+        let graph: &[(&str, &[&str])] = &[
+            ("raw", &[]),
+            ("stg", &["raw"]),
+            ("customers", &["raw", "ext"]),
+            ("orders", &["stg", "customers"]),
+            ("summary", &["orders", "customers", "summary"]),
+            ("alone", &[]),
+        ];
+        let got = order(graph);
+        assert_eq!(got.len(), graph.len());
+        let at = |t: &str| got.iter().position(|g| g == t).unwrap();
+        for (t, ups) in graph {
+            for u in ups.iter().filter(|u| graph.iter().any(|(g, _)| g == *u)) {
+                if u != t {
+                    assert!(at(t) < at(u), "{t} before {u} in {got:?}");
+                }
+            }
+        }
+        // Independent tables keep their manifest order.
+        assert_eq!(
+            order(&[("a", &[]), ("b", &[]), ("c", &[])]),
+            ["a", "b", "c"]
+        );
+    }
+
+    #[test]
+    fn a_cycle_loses_no_table() {
+        let got = order(&[("a", &["b"]), ("b", &["a"]), ("c", &["a"])]);
+        // `c` goes first; `a` and `b` wait for each other and keep their order.
+        assert_eq!(got, ["c", "a", "b"]);
+    }
 }

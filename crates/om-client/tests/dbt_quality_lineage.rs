@@ -583,29 +583,188 @@ async fn dry_run_sends_nothing() {
 #[tokio::test]
 async fn the_edges_into_a_target_are_read_once_for_all_its_parents() {
     let mock = OmMock::start().await;
-    seed_glue(&mock, &[]);
+    seed_glue(&mock, &["Raw_Orders", "Orders_Daily"]);
+    // Into each table before into its parents, as the dbt plugin sends them:
+    // raw_orders -> orders -> order_summary <- customers <- orders, and
+    // order_summary -> orders_daily.
     let stream = || {
         vec![
+            dbt_edge("order_summary", "orders_daily", Value::Null),
             dbt_edge("orders", "order_summary", Value::Null),
             dbt_edge("customers", "order_summary", Value::Null),
             dbt_edge("orders", "customers", Value::Null),
+            dbt_edge("raw_orders", "orders", Value::Null),
         ]
     };
-    let first = run_dbt(&mock, stream()).await;
+    // One write at a time, so that each read is answered before the next record.
+    let options = || SinkOptions {
+        sink_config: json!({"concurrency": 1}),
+        ..dbt_options(false)
+    };
+    let lineage_reads = |mock: &OmMock| {
+        mock.requests()
+            .iter()
+            .filter(|r| r.method == "GET" && r.path.starts_with("/api/v1/lineage/table/"))
+            .map(|r| {
+                r.path
+                    .split_once('?')
+                    .map(|(_, q)| q.to_string())
+                    .unwrap_or_default()
+            })
+            .collect::<Vec<_>>()
+    };
+    let first = run_with(mock.url(), options(), stream()).await.unwrap();
     assert_clean(&first);
-    assert_eq!(count_requests(&mock, "PUT", "/api/v1/lineage"), 3);
-    // One read per target, not one per edge.
-    assert_eq!(count_requests(&mock, "GET", "/api/v1/lineage/table/"), 2);
+    assert_eq!(count_requests(&mock, "PUT", "/api/v1/lineage"), 5);
+    // One read per target, not one per edge: the server had no edges to tell
+    // about the parents yet.
+    let reads = lineage_reads(&mock);
+    assert_eq!(reads.len(), 4, "{reads:?}");
+    assert!(
+        reads
+            .iter()
+            .all(|q| q == "upstreamDepth=3&downstreamDepth=0"),
+        "{reads:?}"
+    );
     assert_eq!(
         count_requests(&mock, "GET", "/api/v1/lineage/getLineageEdge/"),
         0
     );
     let before = mock.snapshot();
     mock.clear_requests();
-    let again = run_dbt(&mock, stream()).await;
+    let again = run_with(mock.url(), options(), stream()).await.unwrap();
     assert_clean(&again);
-    assert_eq!(again.records, 3);
+    assert_eq!(again.records, 5);
     assert_eq!(count_requests(&mock, "PUT", "/api/v1/lineage"), 0);
-    assert_eq!(count_requests(&mock, "GET", "/api/v1/lineage/table/"), 2);
+    // The read of orders_daily, three levels up, tells the edges into
+    // order_summary and, two levels up, into orders and customers.
+    assert_eq!(lineage_reads(&mock).len(), 1, "{:?}", lineage_reads(&mock));
     assert_eq!(mock.snapshot(), before);
+
+    // An edge that changed is still seen as changed when its target was learnt
+    // from a descendant's read.
+    mock.clear_requests();
+    let mut changed = stream();
+    changed[3] = dbt_edge(
+        "orders",
+        "customers",
+        json!([{"fromColumns": [format!("{}.customer_id", dbt_table("orders"))],
+                "toColumn": format!("{}.customer_id", dbt_table("customers"))}]),
+    );
+    let third = run_with(mock.url(), options(), changed).await.unwrap();
+    assert_clean(&third);
+    assert_eq!(count_requests(&mock, "PUT", "/api/v1/lineage"), 1);
+}
+
+/// `n` table-level test cases spread over the three tables, then a result of each.
+fn many_test_cases(n: usize) -> (Vec<String>, Vec<Record>) {
+    let tables = ["orders", "customers", "order_summary"];
+    let mut fqns = Vec::new();
+    let mut records = vec![not_null_definition()];
+    for i in 0..n {
+        let (fqn, record) = test_case(tables[i % tables.len()], None, &format!("rows_{i}"));
+        fqns.push(fqn);
+        records.push(record);
+    }
+    for fqn in &fqns {
+        records.push(result(fqn, 1_718_000_000_000, "Success"));
+    }
+    (fqns, records)
+}
+
+const CREATE_MANY: &str = "/api/v1/dataQuality/testCases/createMany";
+const RESULTS: &str = "/api/v1/dataQuality/testCases/testCaseResults";
+
+fn test_case_listings(mock: &OmMock) -> usize {
+    count_requests(mock, "GET", "/api/v1/dataQuality/testCases?")
+}
+
+#[tokio::test]
+async fn test_cases_in_a_row_are_created_a_hundred_at_a_time() {
+    let mock = OmMock::start().await;
+    seed_glue(&mock, &[]);
+    let (_, records) = many_test_cases(150);
+    let summary = run_dbt(&mock, records.clone()).await;
+    assert_clean(&summary);
+    assert_eq!(summary.records, 1 + 150 + 150);
+    assert_eq!(mock.entities("dataQuality/testCases").len(), 150);
+    assert_eq!(count_requests(&mock, "POST", CREATE_MANY), 2);
+    assert_eq!(
+        count_requests(&mock, "PUT", "/api/v1/dataQuality/testCases"),
+        0
+    );
+    assert_eq!(count_requests(&mock, "POST", RESULTS), 150);
+    // No table had a test suite: there was nothing to list.
+    assert_eq!(test_case_listings(&mock), 0);
+
+    // A rerun lists each table's test cases once and writes nothing.
+    mock.clear_requests();
+    let again = run_dbt(&mock, records).await;
+    assert_clean(&again);
+    assert_eq!(again.updated_records, 0);
+    assert_eq!(test_case_listings(&mock), 3);
+    assert_eq!(count_requests(&mock, "POST", CREATE_MANY), 0);
+    assert_eq!(
+        count_requests(&mock, "PUT", "/api/v1/dataQuality/testCases"),
+        0
+    );
+    assert_eq!(count_requests(&mock, "POST", RESULTS), 0);
+}
+
+#[tokio::test]
+async fn a_refused_create_many_fails_only_the_test_case_the_server_refuses() {
+    let mock = OmMock::start().await;
+    seed_glue(&mock, &[]);
+    mock.update(|s| {
+        s.reject_names.insert(
+            "rows_1".into(),
+            "test definition not_null is not for tables".into(),
+        );
+    });
+    let (fqns, records) = many_test_cases(3);
+    let summary = run_dbt(&mock, records).await;
+    assert_eq!(summary.errors, 1, "{:?}", summary.failures);
+    assert_eq!(summary.failures[0].name, fqns[1]);
+    assert!(
+        summary.failures[0]
+            .error
+            .contains("test definition not_null is not for tables"),
+        "{}",
+        summary.failures[0].error
+    );
+    // Its result is skipped; the others land with theirs.
+    assert_eq!(summary.warnings, 1, "{:?}", summary.warning_messages);
+    assert_eq!(count_requests(&mock, "POST", CREATE_MANY), 1);
+    assert_eq!(
+        count_requests(&mock, "PUT", "/api/v1/dataQuality/testCases"),
+        3
+    );
+    assert_eq!(mock.entities("dataQuality/testCases").len(), 2);
+    assert_eq!(count_requests(&mock, "POST", RESULTS), 2);
+}
+
+#[tokio::test]
+async fn a_server_without_create_many_gets_single_writes_for_the_rest_of_the_run() {
+    let mock = OmMock::start_with(MockSettings {
+        bulk: om_mock::BulkSupport::MethodNotAllowed,
+        ..MockSettings::default()
+    })
+    .await;
+    seed_glue(&mock, &[]);
+    let (_, records) = many_test_cases(150);
+    // One write at a time, so that the second batch starts after the refusal.
+    let options = SinkOptions {
+        sink_config: json!({"concurrency": 1}),
+        ..dbt_options(false)
+    };
+    let summary = run_with(mock.url(), options, records).await.unwrap();
+    assert_clean(&summary);
+    assert_eq!(mock.entities("dataQuality/testCases").len(), 150);
+    // Asked once; the second batch went one by one straight away.
+    assert_eq!(count_requests(&mock, "POST", CREATE_MANY), 1);
+    assert_eq!(
+        count_requests(&mock, "PUT", "/api/v1/dataQuality/testCases"),
+        150
+    );
+    assert_eq!(count_requests(&mock, "POST", RESULTS), 150);
 }

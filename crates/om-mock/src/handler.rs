@@ -59,6 +59,12 @@ fn decode(segment: &str) -> String {
     percent_decode_str(segment).decode_utf8_lossy().into_owned()
 }
 
+/// The deepest lineage the server answers (`upstreamDepth`, `downstreamDepth`).
+pub const MAX_LINEAGE_DEPTH: usize = 3;
+
+/// Test cases one `createMany` may carry (the server answers 413 above it).
+pub const CREATE_MANY_LIMIT: usize = 100;
+
 /// Properties the server returns on reads only when asked for with `fields`
 /// (`fields=columns,tags`, or `*` for all); the basic ones always come.
 const REQUESTED_FIELDS: &[&str] = &[
@@ -108,6 +114,7 @@ const ROUTE_WORDS: &[&str] = &[
     "v1",
     "name",
     "bulk",
+    "createMany",
     "restore",
     "async",
     "dataModel",
@@ -364,11 +371,11 @@ impl MockState {
                 };
             }
             ("GET", ["lineage", entity_type, id]) if *id != "name" => {
-                let depth = |name: &str| match q(name).unwrap_or("1") {
-                    "0" => Ok(false),
-                    "1" => Ok(true),
-                    other => Err(ApiError::bad_request(format!(
-                        "om-mock serves lineage depths 0 and 1, not {name}={other}"
+                // The server's bounds: 0 to 3, 1 when not given.
+                let depth = |name: &str| match q(name).unwrap_or("1").parse::<usize>() {
+                    Ok(d) if d <= MAX_LINEAGE_DEPTH => Ok(d),
+                    _ => Err(ApiError::bad_request(format!(
+                        "query param {name} must be an integer from 0 to {MAX_LINEAGE_DEPTH}"
                     ))),
                 };
                 return match (depth("upstreamDepth"), depth("downstreamDepth")) {
@@ -422,6 +429,9 @@ impl MockState {
                 answer
             }
             ("PUT", ["bulk"]) => self.put_bulk(coll, body),
+            ("POST", ["createMany"]) if coll.path == "dataQuality/testCases" => {
+                self.create_many(coll, body)
+            }
             ("PUT", ["restore"]) => {
                 let id = body
                     .and_then(|b| b.get("id"))
@@ -564,15 +574,49 @@ impl MockState {
         }
     }
 
-    fn put_bulk(&mut self, coll: &'static Collection, body: Option<&Value>) -> Answer {
+    /// Whether the bulk endpoints are served, as the server's answer when not.
+    fn bulk_refusal(&self) -> Option<Answer> {
         match self.settings.bulk {
-            BulkSupport::Supported => {}
-            BulkSupport::NotFound => {
-                return ApiError::new(404, "HTTP 404 Not Found").into();
-            }
+            BulkSupport::Supported => None,
+            BulkSupport::NotFound => Some(ApiError::new(404, "HTTP 404 Not Found").into()),
             BulkSupport::MethodNotAllowed => {
-                return ApiError::new(405, "HTTP 405 Method Not Allowed").into();
+                Some(ApiError::new(405, "HTTP 405 Method Not Allowed").into())
             }
+        }
+    }
+
+    /// `POST /v1/dataQuality/testCases/createMany`: at most 100 create requests,
+    /// all created or none; answers the created test cases.
+    fn create_many(&mut self, coll: &'static Collection, body: Option<&Value>) -> Answer {
+        if let Some(refused) = self.bulk_refusal() {
+            return refused;
+        }
+        let Some(items) = body.and_then(Value::as_array) else {
+            return ApiError::bad_request("Unable to process JSON: createMany takes an array")
+                .into();
+        };
+        if items.len() > CREATE_MANY_LIMIT {
+            return ApiError::new(
+                413,
+                format!(
+                    "Request entity too large: at most {CREATE_MANY_LIMIT} test cases per request, not {}",
+                    items.len()
+                ),
+            )
+            .into();
+        }
+        if let Some(e) = items.iter().find_map(|item| self.rejection(item)) {
+            return e.into();
+        }
+        match self.store.create_many(coll, items) {
+            Ok(created) => Answer::Json(200, Value::Array(created)),
+            Err(e) => e.into(),
+        }
+    }
+
+    fn put_bulk(&mut self, coll: &'static Collection, body: Option<&Value>) -> Answer {
+        if let Some(refused) = self.bulk_refusal() {
+            return refused;
         }
         let Some(items) = body.and_then(Value::as_array) else {
             return ApiError::bad_request("Unable to process JSON: a bulk request is an array")

@@ -16,7 +16,9 @@
 //!   Ids are derived from the entity type and FQN, so they do not depend on the
 //!   order of concurrent writes and snapshots stay stable.
 //! * `PUT /v1/{collection}/bulk` (BulkOperationResult; can answer 404/405 instead,
-//!   see [`BulkSupport`]), `POST /v1/{collection}` (409 when it exists).
+//!   see [`BulkSupport`]), `POST /v1/{collection}` (409 when it exists),
+//!   `POST /v1/dataQuality/testCases/createMany` (at most 100, all or none: 400 or
+//!   409 refuses the whole list; 404/405 with bulk).
 //! * `GET /v1/{collection}/name/{fqn}` and `GET /v1/{collection}/{id}` with
 //!   `include=all|deleted|non-deleted`; like the server, reads leave out the
 //!   properties that must be asked for with `fields` (`columns`, `tags`, `owners`,
@@ -31,6 +33,7 @@
 //! * `users` and `teams` (root entities; teams keep their `teamType`).
 //! * `PUT /v1/lineage` (both ends must exist; 200 with an empty body),
 //!   `GET /v1/lineage/getLineageEdge/{fromId}/{toId}`,
+//!   `GET /v1/lineage/{entityType}/{id}?upstreamDepth=&downstreamDepth=` (0 to 3),
 //!   `DELETE /v1/lineage/{entityType}/{id}/type/{source}` (removes the edges into
 //!   the entity whose `lineageDetails.source` is `source`).
 //! * `PUT|GET /v1/pipelines/{fqn}/status` (one status per timestamp: the same
@@ -42,7 +45,8 @@
 //! * Test cases (`PUT /v1/dataQuality/testCases`): an entity link naming a column
 //!   the table does not have (exact case) answers 400 `Invalid column name <col>`;
 //!   each test case joins its table's basic test suite `<table fqn>.testSuite`
-//!   (made on first use). `POST /v1/dataQuality/testCases/testCaseResults/{fqn}`
+//!   (made on first use; the table names it in `testSuite`, read with
+//!   `fields=testSuite`). `POST /v1/dataQuality/testCases/testCaseResults/{fqn}`
 //!   appends (a timestamp already stored is kept twice, as a naive time series
 //!   does) and sets the test case's `testCaseResult` to its latest result; `GET`
 //!   of it takes `startTs`/`endTs` (inclusive, ms).
@@ -86,7 +90,8 @@ use store::Store;
 /// The server version the emulator reports unless told otherwise.
 pub const DEFAULT_SERVER_VERSION: &str = "2.0.6";
 
-/// How the emulator answers `PUT /v1/{collection}/bulk`.
+/// How the emulator answers `PUT /v1/{collection}/bulk` and
+/// `POST /v1/dataQuality/testCases/createMany`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum BulkSupport {
     #[default]

@@ -5,7 +5,7 @@
 //! one contiguous FQN range, so listing a scope (`?databaseSchema=svc.db.sch`) is a
 //! range scan rather than a walk over the catalog.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::ops::Bound;
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -241,6 +241,14 @@ fn column_paths(columns: &Value, prefix: &str, out: &mut Vec<String>) {
         }
         out.push(path);
     }
+}
+
+/// A create request that passed the server's checks, ready to write.
+struct CheckedCreate<'r> {
+    name: &'r str,
+    fqn: String,
+    req: &'r Map<String, Value>,
+    parent: Option<(&'static Collection, Value)>,
 }
 
 /// A table entity link, `<#E::table::<table fqn>[::columns::<column>]>`.
@@ -491,6 +499,43 @@ impl Store {
         coll: &'static Collection,
         request: &Value,
     ) -> Result<Written, ApiError> {
+        let checked = self.check_create(coll, request)?;
+        self.write_checked(coll, checked)
+    }
+
+    /// `POST /v1/dataQuality/testCases/createMany`: creates every request or none.
+    /// A request the server would refuse alone (400), one naming an entity that
+    /// exists, or two naming the same one (409), refuses the whole list.
+    pub fn create_many(
+        &mut self,
+        coll: &'static Collection,
+        requests: &[Value],
+    ) -> Result<Vec<Value>, ApiError> {
+        let mut checked = Vec::with_capacity(requests.len());
+        let mut fqns = HashSet::new();
+        for request in requests {
+            let c = self.check_create(coll, request)?;
+            if self.get_by_fqn(coll, &c.fqn, Include::All).is_ok() || !fqns.insert(c.fqn.clone()) {
+                return Err(ApiError::new(
+                    409,
+                    format!("Entity already exists: {}", c.fqn),
+                ));
+            }
+            checked.push(c);
+        }
+        checked
+            .into_iter()
+            .map(|c| self.write_checked(coll, c).map(|w| w.entity))
+            .collect()
+    }
+
+    /// A create request checked as the server checks it: its name, its parent,
+    /// and (test cases) the column its entity link names.
+    fn check_create<'r>(
+        &self,
+        coll: &'static Collection,
+        request: &'r Value,
+    ) -> Result<CheckedCreate<'r>, ApiError> {
         let req = request.as_object().ok_or_else(|| {
             ApiError::bad_request("Unable to process JSON: the request body must be an object")
         })?;
@@ -519,7 +564,20 @@ impl Store {
             check_link_column(table, &link)?;
         }
         let fqn = self.fqn_for(coll, name, req, parent.as_ref().map(|(_, p)| p));
-        let written = self.write_entity(coll, name, &fqn, req, parent)?;
+        Ok(CheckedCreate {
+            name,
+            fqn,
+            req,
+            parent,
+        })
+    }
+
+    fn write_checked(
+        &mut self,
+        coll: &'static Collection,
+        c: CheckedCreate<'_>,
+    ) -> Result<Written, ApiError> {
+        let written = self.write_entity(coll, c.name, &c.fqn, c.req, c.parent)?;
         if let ParentRule::EntityLink = coll.parent {
             return Ok(self.attach_to_basic_suite(written));
         }
@@ -671,6 +729,16 @@ impl Store {
                 "updatedBy": "ingestion-bot",
                 "deleted": false,
             });
+            // The table names its basic suite (`fields=testSuite`); a relationship,
+            // so its version does not change.
+            let suite_ref = reference("testSuite", &suite);
+            if let Some(t) = self
+                .entities
+                .get_mut("tables")
+                .and_then(|m| m.get_mut(&table_fqn))
+            {
+                t["testSuite"] = suite_ref;
+            }
             self.ids.insert(id, (suites.path, suite_fqn.clone()));
             self.entities
                 .entry(suites.path)
@@ -987,39 +1055,56 @@ impl Store {
         Ok(())
     }
 
-    /// `GET /v1/lineage/{entityType}/{id}?upstreamDepth=&downstreamDepth=` for depths
-    /// 0 and 1: the entity, the entities at the other ends, and the edges into it
-    /// (`upstreamEdges`) and out of it (`downstreamEdges`), ends given by id.
+    /// `GET /v1/lineage/{entityType}/{id}?upstreamDepth=&downstreamDepth=`: the
+    /// entity, the entities reached, and the edges walked, ends given by id. As on
+    /// the server, depth `d` upstream gives the edges into every entity fewer than
+    /// `d` edges above this one (`upstreamEdges`), and downstream the edges out of
+    /// every entity fewer than `d` edges below it (`downstreamEdges`).
     pub fn lineage_of(
         &self,
         entity_type: &str,
         id: &str,
-        upstream: bool,
-        downstream: bool,
+        upstream: usize,
+        downstream: usize,
     ) -> Result<Value, ApiError> {
         let entity = self.live_entity(entity_type, id)?;
-        let mut nodes = Vec::new();
-        let mut edges = |into: bool| -> Vec<Value> {
-            self.lineage
-                .iter()
-                .filter(|((from, to), _)| if into { to == id } else { from == id })
-                .map(|((from, to), stored)| {
-                    let other = if into { from } else { to };
-                    if let Some((path, e)) = self.entity_by_id(other)
-                        && let Some(c) = collections::by_path(path)
-                    {
-                        nodes.push(reference(c.entity_type, e));
+        let mut node_ids = Vec::new();
+        let mut walk = |into: bool, depth: usize| -> Vec<Value> {
+            let mut out = Vec::new();
+            let mut seen = HashSet::from([id.to_string()]);
+            let mut frontier = vec![id.to_string()];
+            for _ in 0..depth {
+                let mut next = Vec::new();
+                for ((from, to), stored) in &self.lineage {
+                    let (near, far) = if into { (to, from) } else { (from, to) };
+                    if !frontier.contains(near) {
+                        continue;
                     }
                     let mut edge = json!({"fromEntity": from, "toEntity": to});
                     if let Some(d) = stored.get("lineageDetails") {
                         edge["lineageDetails"] = d.clone();
                     }
-                    edge
-                })
-                .collect()
+                    out.push(edge);
+                    if seen.insert(far.clone()) {
+                        node_ids.push(far.clone());
+                        next.push(far.clone());
+                    }
+                }
+                frontier = next;
+            }
+            out
         };
-        let upstream_edges = if upstream { edges(true) } else { Vec::new() };
-        let downstream_edges = if downstream { edges(false) } else { Vec::new() };
+        let upstream_edges = walk(true, upstream);
+        let downstream_edges = walk(false, downstream);
+        let mut nodes = Vec::new();
+        for other in node_ids {
+            if let Some((path, e)) = self.entity_by_id(&other)
+                && let Some(c) = collections::by_path(path)
+                && !nodes.iter().any(|n: &Value| n["id"] == e["id"])
+            {
+                nodes.push(reference(c.entity_type, e));
+            }
+        }
         Ok(json!({
             "entity": reference(entity_type, entity),
             "nodes": nodes,

@@ -3,7 +3,7 @@
 mod common;
 
 use common::Http;
-use om_mock::{MockSettings, OmMock, SeedError};
+use om_mock::{BulkSupport, MockSettings, OmMock, SeedError};
 use serde_json::{Value, json};
 
 const JAFFLE_SEED: &str = concat!(
@@ -364,6 +364,92 @@ async fn test_cases_need_a_real_column_and_join_the_tables_basic_suite() {
 }
 
 #[tokio::test]
+async fn create_many_makes_all_test_cases_or_none_and_the_table_names_its_suite() {
+    let mock = OmMock::start().await;
+    seed_tables(&mock);
+    let http = Http::new(&mock);
+    let table = "glue.awsdatacatalog.cafe.orders";
+    let (_, before) = http
+        .get(&format!("tables/name/{table}?fields=testSuite"))
+        .await;
+    assert!(before.get("testSuite").is_none(), "{before}");
+
+    let case = |name: &str, column: &str| {
+        json!({"name": name, "testDefinition": "not_null",
+               "entityLink": format!("<#E::table::{table}::columns::{column}>")})
+    };
+    // One bad column refuses the whole list: nothing is created.
+    let (status, body) = http
+        .post(
+            "dataQuality/testCases/createMany",
+            json!([case("a", "Amount"), case("b", "amount")]),
+        )
+        .await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["message"], json!("Invalid column name amount"));
+    assert!(mock.entities("dataQuality/testCases").is_empty());
+
+    let (status, body) = http
+        .post(
+            "dataQuality/testCases/createMany",
+            json!([case("a", "Amount"), case("b", "Amount")]),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let names: Vec<&str> = body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["fullyQualifiedName"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [format!("{table}.Amount.a"), format!("{table}.Amount.b")]
+    );
+    let (_, after) = http
+        .get(&format!("tables/name/{table}?fields=testSuite"))
+        .await;
+    assert_eq!(
+        after["testSuite"]["fullyQualifiedName"],
+        json!(format!("{table}.testSuite"))
+    );
+    // Not asked for, not answered.
+    let (_, plain) = http.get(&format!("tables/name/{table}")).await;
+    assert!(plain.get("testSuite").is_none());
+
+    // One that exists (or a name twice) refuses the list: nothing more is created.
+    for list in [
+        json!([case("c", "Amount"), case("a", "Amount")]),
+        json!([case("d", "Amount"), case("d", "Amount")]),
+    ] {
+        let (status, body) = http.post("dataQuality/testCases/createMany", list).await;
+        assert_eq!(status, 409, "{body}");
+    }
+    assert_eq!(mock.entities("dataQuality/testCases").len(), 2);
+
+    let many: Vec<Value> = (0..101).map(|i| case(&format!("t{i}"), "Amount")).collect();
+    let (status, _) = http
+        .post("dataQuality/testCases/createMany", Value::Array(many))
+        .await;
+    assert_eq!(status, 413);
+
+    mock.update(|s| s.bulk = BulkSupport::NotFound);
+    let (status, _) = http
+        .post(
+            "dataQuality/testCases/createMany",
+            json!([case("e", "Amount")]),
+        )
+        .await;
+    assert_eq!(status, 404);
+    assert_eq!(
+        mock.request_counts()
+            .get("POST /api/v1/dataQuality/testCases/createMany")
+            .copied(),
+        Some(6)
+    );
+}
+
+#[tokio::test]
 async fn test_case_results_filter_by_time_and_keep_duplicates() {
     let mock = OmMock::start().await;
     seed_tables(&mock);
@@ -554,7 +640,7 @@ async fn test_cases_list_by_table_link_with_their_columns_tests_and_latest_resul
 }
 
 #[tokio::test]
-async fn lineage_of_an_entity_gives_its_incoming_edges_at_depth_one() {
+async fn lineage_of_an_entity_gives_the_edges_into_it_and_its_ancestors_by_depth() {
     let mock = OmMock::start().await;
     let (orders, customers) = seed_tables(&mock);
     mock.seed(
@@ -601,8 +687,42 @@ async fn lineage_of_an_entity_gives_its_incoming_edges_at_depth_one() {
     );
     let (_, both) = http.get(&format!("lineage/table/{}", id(&customers))).await;
     assert_eq!(both["downstreamEdges"][0]["toEntity"], json!(id(&totals)));
+    // Deeper: the edges into every entity fewer than `depth` edges above.
+    let upstream_of = |lineage: &Value| -> Vec<(String, String)> {
+        lineage["upstreamEdges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| {
+                (
+                    e["fromEntity"].as_str().unwrap().to_string(),
+                    e["toEntity"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect()
+    };
+    let (_, one) = http
+        .get(&format!("lineage/table/{}?downstreamDepth=0", id(&totals)))
+        .await;
+    let pair = |from: &Value, to: &Value| (id(from).to_string(), id(to).to_string());
+    assert_eq!(upstream_of(&one), [pair(&customers, &totals)]);
+    for depth in [2, 3] {
+        let (status, deep) = http
+            .get(&format!(
+                "lineage/table/{}?upstreamDepth={depth}&downstreamDepth=0",
+                id(&totals)
+            ))
+            .await;
+        assert_eq!(status, 200, "{deep}");
+        assert_eq!(
+            upstream_of(&deep),
+            [pair(&customers, &totals), pair(&orders, &customers)],
+            "depth {depth}"
+        );
+        assert_eq!(deep["nodes"].as_array().unwrap().len(), 2);
+    }
     let (status, _) = http
-        .get(&format!("lineage/table/{}?upstreamDepth=2", id(&customers)))
+        .get(&format!("lineage/table/{}?upstreamDepth=4", id(&customers)))
         .await;
     assert_eq!(status, 400);
     let (status, _) = http

@@ -11,7 +11,8 @@
 //! * the column FQNs of `columnsLineage` are rewritten to the server's spelling,
 //!   and columns the table does not have are left out (one warning per edge);
 //! * the stored edges into the target are read first, once per target and run
-//!   (`GET /lineage/{type}/{id}?upstreamDepth=1&downstreamDepth=0`): when the
+//!   (`GET /lineage/{type}/{id}?upstreamDepth=3&downstreamDepth=0`, which also
+//!   answers for its parents and grandparents, see `incoming_edges`): when the
 //!   stored edge already has everything the record says, nothing is sent (counted
 //!   as a record, like an entity written unchanged); otherwise the column lineage
 //!   of both is merged and the edge written (and kept as the stored one). An edge
@@ -54,8 +55,9 @@ pub(crate) struct LineageState {
     /// The targets reset in this run: (kind, FQN as the record spells it, source).
     /// One entry per reset target (a dbt model), so it stays small.
     reset: Mutex<HashSet<(EntityKind, String, String)>>,
-    /// The stored edges into each target of merged lineage, by `<kind>:<id>`, read
-    /// once; an edge written in this run replaces its entry.
+    /// The stored edges into each target of merged lineage, by its id, read once
+    /// (or learnt from the read of a descendant); an edge written in this run
+    /// replaces its entry.
     incoming: ReadOnce<IncomingEdges>,
 }
 
@@ -629,8 +631,11 @@ impl Shared {
         outcome
     }
 
-    /// The stored edges into `kind` `id` (`GET /lineage/{kind}/{id}?upstreamDepth=1&
-    /// downstreamDepth=0`), read once per target; an entity the server does not
+    /// The stored edges into `kind` `id`, read once per target: `GET
+    /// /lineage/{kind}/{id}?upstreamDepth=3&downstreamDepth=0` answers them and
+    /// the edges into its parents and grandparents too, which are kept for those
+    /// (a dbt plugin sends the edges into a model before those into its parents,
+    /// so most parents need no read of their own). An entity the server does not
     /// have has none.
     async fn incoming_edges(
         &self,
@@ -638,17 +643,18 @@ impl Shared {
         id: &str,
         subject: &str,
     ) -> Result<Arc<IncomingEdges>, ClientError> {
-        let key = format!("{kind}:{id}");
-        self.lineage_state
+        let state = &self.lineage_state;
+        state
             .incoming
-            .get_or_read(&key, || async {
+            .get_or_read(id, || async {
                 let path = format!("lineage/{kind}/{}", fqn::encode_path_segment(id));
+                let depth = LINEAGE_READ_DEPTH.to_string();
                 let answer = match self
                     .client
                     .call(
                         Method::GET,
                         &path,
-                        &[("upstreamDepth", "1"), ("downstreamDepth", "0")],
+                        &[("upstreamDepth", &depth), ("downstreamDepth", "0")],
                         None,
                         Some(subject),
                     )
@@ -658,27 +664,68 @@ impl Shared {
                     Err(e) if e.status() == Some(404) => Value::Null,
                     Err(e) => return Err(e),
                 };
-                let edges = answer
-                    .get("upstreamEdges")
-                    .and_then(Value::as_array)
-                    .map(Vec::as_slice)
-                    .unwrap_or_default();
-                let by_start = edges
-                    .iter()
-                    .filter(|e| e.get("toEntity").and_then(edge_end_id) == Some(id))
-                    .filter_map(|e| {
-                        let from = e.get("fromEntity").and_then(edge_end_id)?.to_string();
-                        let details = match e.get("lineageDetails") {
-                            Some(Value::Object(d)) => d.clone(),
-                            _ => Map::new(),
-                        };
-                        Some((from, details))
-                    })
-                    .collect();
-                Ok(Mutex::new(by_start))
+                let mut covered = incoming_by_entity(id, &answer, LINEAGE_READ_DEPTH);
+                let own = covered.remove(id).unwrap_or_default();
+                for (other, edges) in covered {
+                    state.incoming.offer(&other, Mutex::new(edges));
+                }
+                Ok(Mutex::new(own))
             })
             .await
     }
+}
+
+/// How deep one read of the edges into an entity goes: the server's maximum.
+const LINEAGE_READ_DEPTH: usize = 3;
+
+/// Stored edges into each entity: by its id, the details by the start's id.
+type IncomingByEntity = HashMap<String, HashMap<String, Map<String, Value>>>;
+
+/// From the answer to an upstream read of `root` at `depth`: the incoming edges
+/// (details by start id) of every entity the answer covers completely, that is
+/// every entity fewer than `depth` edges above `root` (the server walks every
+/// path, so an entity is covered when its shortest path is that short), `root`
+/// included.
+fn incoming_by_entity(root: &str, answer: &Value, depth: usize) -> IncomingByEntity {
+    let edges: Vec<(&str, &str, Map<String, Value>)> = answer
+        .get("upstreamEdges")
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|e| {
+            let from = e.get("fromEntity").and_then(edge_end_id)?;
+            let to = e.get("toEntity").and_then(edge_end_id)?;
+            let details = match e.get("lineageDetails") {
+                Some(Value::Object(d)) => d.clone(),
+                _ => Map::new(),
+            };
+            Some((from, to, details))
+        })
+        .collect();
+    // Shortest distance above the root, walking edges backwards.
+    let mut distance: HashMap<&str, usize> = HashMap::from([(root, 0)]);
+    let mut frontier = vec![root];
+    for level in 1..depth {
+        let mut next = Vec::new();
+        for (from, to, _) in &edges {
+            if frontier.contains(to) && !distance.contains_key(from) {
+                distance.insert(from, level);
+                next.push(*from);
+            }
+        }
+        frontier = next;
+    }
+    let mut covered: IncomingByEntity = distance
+        .keys()
+        .map(|id| (id.to_string(), HashMap::new()))
+        .collect();
+    for (from, to, details) in edges {
+        if let Some(into) = covered.get_mut(to) {
+            into.insert(from.to_string(), details);
+        }
+    }
+    covered
 }
 
 /// The id of an edge's end in a lineage graph: an id, or a reference with one.
@@ -896,6 +943,35 @@ pub(crate) fn detail_dependencies(details: Option<&Value>) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_upstream_read_covers_the_entities_less_deep_than_it() {
+        // d <- c <- b <- a, and d <- x; read from d at depth 3 (the server sends
+        // the edges into d, c, b and x).
+        let edge = |from: &str, to: &str| json!({"fromEntity": from, "toEntity": to, "lineageDetails": {"source": "DbtLineage", "from": from}});
+        let answer = json!({"upstreamEdges": [
+            edge("c", "d"), edge("x", "d"), edge("b", "c"), edge("a", "b"),
+        ]});
+        let covered = incoming_by_entity("d", &answer, 3);
+        let mut ids: Vec<&str> = covered.keys().map(String::as_str).collect();
+        ids.sort_unstable();
+        // a is three levels up: the edges into it were not read.
+        assert_eq!(ids, ["b", "c", "d", "x"]);
+        let starts = |id: &str| {
+            let mut s: Vec<&str> = covered[id].keys().map(String::as_str).collect();
+            s.sort_unstable();
+            s
+        };
+        assert_eq!(starts("d"), ["c", "x"]);
+        assert_eq!(starts("c"), ["b"]);
+        assert_eq!(starts("b"), ["a"]);
+        assert!(starts("x").is_empty());
+        assert_eq!(covered["b"]["a"]["from"], json!("a"));
+        // Nothing on the server: only the entity read is known.
+        let empty = incoming_by_entity("d", &json!({}), 3);
+        assert_eq!(empty.len(), 1);
+        assert!(empty["d"].is_empty());
+    }
 
     #[test]
     fn columns_match_by_exact_then_case_insensitive_name_and_nested_path() {

@@ -18,7 +18,9 @@
 //! are gathered into one `PUT {collection}/bulk` of up to `bulkSize`. The batch is
 //! sent when it is full or when any record other than a further sibling (or an
 //! event) arrives. A 404/405 on bulk switches that kind to single writes for the
-//! rest of the run and re-sends the batch one by one.
+//! rest of the run and re-sends the batch one by one. Consecutive test cases are
+//! gathered the same way across tables, up to 100 (`createMany`, see
+//! [`quality`]).
 
 mod lineage;
 mod quality;
@@ -47,7 +49,7 @@ use crate::config::ServerConfig;
 use crate::error::ClientError;
 use crate::routes::bulk_capable;
 use lineage::{ContainerCache, LineageState, detail_dependencies, reset_key};
-use quality::QualityState;
+use quality::{CREATE_MANY_LIMIT, QualityState};
 use resolve::TableResolver;
 use scope::ScopeTracker;
 use work::{IdCache, Outcome, Shared, Work, lock};
@@ -75,7 +77,9 @@ struct Pending {
 
 struct OpenBatch {
     kind: EntityKind,
-    parent: String,
+    /// The parents its members wait for: one, except for test cases, whose
+    /// batches span tables.
+    parents: Vec<String>,
     items: Vec<(String, Value)>,
 }
 
@@ -306,26 +310,38 @@ impl MetadataRestSink {
 
     fn batches(&self, kind: EntityKind) -> bool {
         self.shared.settings.bulk
-            && self.shared.settings.bulk_size > 1
-            && bulk_capable(kind)
+            && self.batch_size(kind) > 1
+            && (bulk_capable(kind) || kind == EntityKind::TestCase)
             && !lock(&self.shared.no_bulk).contains(&kind)
     }
 
+    fn batch_size(&self, kind: EntityKind) -> usize {
+        match kind {
+            EntityKind::TestCase => self.shared.settings.bulk_size.min(CREATE_MANY_LIMIT),
+            _ => self.shared.settings.bulk_size,
+        }
+    }
+
     fn add_to_batch(&mut self, kind: EntityKind, parent: String, fqn: String, request: Value) {
-        let same_group = self
-            .batch
-            .as_ref()
-            .is_some_and(|b| b.kind == kind && b.parent == parent);
+        // Test cases of different tables go out together (`createMany`); other
+        // kinds batch the siblings of one parent.
+        let same_group = self.batch.as_ref().is_some_and(|b| {
+            b.kind == kind && (kind == EntityKind::TestCase || b.parents.contains(&parent))
+        });
         if !same_group {
             self.flush_batch();
         }
+        let limit = self.batch_size(kind);
         let batch = self.batch.get_or_insert_with(|| OpenBatch {
             kind,
-            parent,
+            parents: Vec::new(),
             items: Vec::new(),
         });
+        if !batch.parents.contains(&parent) {
+            batch.parents.push(parent);
+        }
         batch.items.push((fqn, request));
-        if batch.items.len() >= self.shared.settings.bulk_size {
+        if batch.items.len() >= limit {
             self.flush_batch();
         }
     }
@@ -347,7 +363,7 @@ impl MetadataRestSink {
                 items: b.items,
             }
         };
-        self.admit(work, vec![b.parent]);
+        self.admit(work, b.parents);
     }
 
     /// Queues work that needs the entities `deps`: ready at once when none is

@@ -8,9 +8,11 @@
 //! that test case, naming both; a table the server lacks is a not-found warning.
 //!
 //! The test cases of a table are read once per run, with their latest results, in one
-//! listing (`GET /dataQuality/testCases?entityLink=<table>&includeAllTests=true`). A
-//! test case stored with the same definition, link, parameters and description is
-//! not written again.
+//! listing (`GET /dataQuality/testCases?entityLink=<table>&includeAllTests=true`),
+//! and not at all when the table has no test suite (the resolver reads tables with
+//! `testSuite`). A test case stored with the same definition, link, parameters and
+//! description is not written again. Test cases the sink receives one after another
+//! are written together: the new ones in one `createMany` of up to 100.
 //!
 //! A result waits for its test case (its FQN is the test case record's key) and is
 //! skipped, with a warning, when the test case could not be written. A result whose
@@ -27,10 +29,16 @@ use omctl_record::EntityKind;
 use reqwest::Method;
 use serde_json::Value;
 
+use futures_util::future::join_all;
+
 use super::lineage::{column_fqn, find_column};
-use super::resolve::{ReadOnce, columns_of};
+use super::resolve::{ReadOnce, TableState, columns_of};
 use super::work::{Outcome, Shared, lock};
+use crate::client::Written;
 use crate::error::ClientError;
+
+/// Test cases one `createMany` may carry: the server refuses more (HTTP 413).
+pub(crate) const CREATE_MANY_LIMIT: usize = 100;
 
 /// The fields test cases are listed with: what deciding to skip a write needs.
 const TEST_CASE_FIELDS: &str = "testCaseResult,testDefinition";
@@ -142,15 +150,165 @@ impl<'a> TableLink<'a> {
     }
 }
 
+/// A test case record ready to send: what is left once the table is found, the
+/// link respelled and the stored test cases compared.
+enum Prepared {
+    /// Nothing (more) to send: written unchanged, failed, or a dry run.
+    Settled(Outcome),
+    Write(TestCaseWrite),
+}
+
+struct TestCaseWrite {
+    /// The record's FQN (the key its results wait for).
+    fqn: String,
+    /// The FQN the server gives it.
+    server_fqn: String,
+    /// The create request, its entity link in the server's spelling.
+    request: Value,
+    /// The server has it (with something different): a `PUT` updates it;
+    /// otherwise it is new and may go out in a `createMany`.
+    stored: bool,
+}
+
 impl Shared {
     /// Writes one test case onto its table, in the server's spelling. Settles the
     /// record's FQN; a failure or a missing table settles it failed, so that its
     /// results are skipped.
-    pub(super) async fn test_case(&self, fqn: String, mut request: Value) -> Outcome {
+    pub(super) async fn test_case(&self, fqn: String, request: Value) -> Outcome {
+        match self.prepare_test_case(fqn, request).await {
+            Prepared::Settled(outcome) => outcome,
+            Prepared::Write(write) => self.put_test_case(write).await,
+        }
+    }
+
+    /// Writes test cases that arrived together: those the server lacks in one
+    /// `POST /dataQuality/testCases/createMany` (at most [`CREATE_MANY_LIMIT`],
+    /// which the sink's batches respect), changed ones with a `PUT` each. When the
+    /// server refuses the list, each test case is sent alone, so that only a bad
+    /// one fails; a server without the endpoint (404/405) gets single writes for
+    /// the rest of the run.
+    pub(super) async fn test_case_batch(&self, items: Vec<(String, Value)>) -> Outcome {
+        let prepared = join_all(
+            items
+                .into_iter()
+                .map(|(fqn, request)| self.prepare_test_case(fqn, request)),
+        )
+        .await;
+        let mut outcome = Outcome::default();
+        let mut new = Vec::new();
+        let mut singles = Vec::new();
+        for p in prepared {
+            match p {
+                Prepared::Settled(o) => outcome.absorb(o),
+                Prepared::Write(w) if w.stored => singles.push(w),
+                Prepared::Write(w) => new.push(w),
+            }
+        }
+        if new.len() > 1 && !lock(&self.no_bulk).contains(&EntityKind::TestCase) {
+            match self.create_many(&new).await {
+                Ok(created) => {
+                    for (write, id) in new.drain(..).zip(created) {
+                        self.remember_id(EntityKind::TestCase, &write.server_fqn, id.as_deref());
+                        self.count_write(&Written {
+                            created: true,
+                            changed: false,
+                            id,
+                        });
+                        self.quality.remember(&write.fqn, &write.server_fqn);
+                        outcome.settled.push((write.fqn, Ok(())));
+                    }
+                }
+                Err(e) if e.is_fatal() => return Outcome::fatal(e),
+                Err(e) if matches!(e.status(), Some(404 | 405)) => {
+                    tracing::info!(
+                        "the server has no createMany endpoint for test cases (HTTP {}); writing them one by one",
+                        e.status().unwrap_or_default()
+                    );
+                    lock(&self.no_bulk).insert(EntityKind::TestCase);
+                }
+                Err(e) => tracing::debug!(
+                    "createMany of {} test cases refused ({e}); writing them one by one",
+                    new.len()
+                ),
+            }
+        }
+        singles.append(&mut new);
+        for o in join_all(singles.into_iter().map(|w| self.put_test_case(w))).await {
+            if o.fatal.is_some() {
+                return o;
+            }
+            outcome.absorb(o);
+        }
+        outcome
+    }
+
+    /// `POST /dataQuality/testCases/createMany`; answers the ids of the created
+    /// test cases, in the order of `writes`.
+    async fn create_many(
+        &self,
+        writes: &[TestCaseWrite],
+    ) -> Result<Vec<Option<String>>, ClientError> {
+        let body = Value::Array(writes.iter().map(|w| w.request.clone()).collect());
+        let subject = format!("{} test cases", writes.len());
+        let answer = self
+            .client
+            .call(
+                Method::POST,
+                "dataQuality/testCases/createMany",
+                &[],
+                Some(&body),
+                Some(&subject),
+            )
+            .await?;
+        let ids: HashMap<&str, &str> = answer
+            .body
+            .as_array()
+            .map(|created| {
+                created
+                    .iter()
+                    .filter_map(|c| {
+                        Some((
+                            c.get("fullyQualifiedName")?.as_str()?,
+                            c.get("id")?.as_str()?,
+                        ))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        Ok(writes
+            .iter()
+            .map(|w| ids.get(w.server_fqn.as_str()).map(|id| id.to_string()))
+            .collect())
+    }
+
+    async fn put_test_case(&self, write: TestCaseWrite) -> Outcome {
+        let TestCaseWrite {
+            fqn,
+            server_fqn,
+            request,
+            ..
+        } = write;
+        match self
+            .client
+            .put_entity(EntityKind::TestCase, &server_fqn, &request)
+            .await
+        {
+            Ok(w) => {
+                self.remember_id(EntityKind::TestCase, &server_fqn, w.id.as_deref());
+                self.count_write(&w);
+                self.quality.remember(&fqn, &server_fqn);
+                Outcome::one(fqn, Ok(()))
+            }
+            Err(e) => self.failed(fqn.clone(), fqn, e),
+        }
+    }
+
+    /// Finds the table, respells the link and compares with the stored test case.
+    async fn prepare_test_case(&self, fqn: String, mut request: Value) -> Prepared {
         let subject = format!("{} {fqn}", EntityKind::TestCase);
         let give_up = |reason: String| {
             lock(&self.summary).fail(fqn.clone(), reason.clone());
-            Outcome::one(fqn.clone(), Err(reason))
+            Prepared::Settled(Outcome::one(fqn.clone(), Err(reason)))
         };
         let link = request
             .get("entityLink")
@@ -166,12 +324,12 @@ impl Shared {
             Ok(Some(t)) => t,
             Ok(None) => {
                 self.table_not_found(target.table, &subject);
-                return Outcome::one(
+                return Prepared::Settled(Outcome::one(
                     fqn,
                     Err(format!("table {} is not on the server", target.table)),
-                );
+                ));
             }
-            Err(e) => return self.failed(fqn.clone(), fqn, e),
+            Err(e) => return Prepared::Settled(self.failed(fqn.clone(), fqn, e)),
         };
         let (link, under) = match target.column {
             None => (
@@ -217,11 +375,11 @@ impl Shared {
         if self.dry_run {
             lock(&self.summary).records += 1;
             self.quality.remember(&fqn, &server_fqn);
-            return Outcome::one(fqn, Ok(()));
+            return Prepared::Settled(Outcome::one(fqn, Ok(())));
         }
-        let stored = match self.stored_test_cases(&table.fqn).await {
+        let stored = match self.stored_test_cases(&table).await {
             Ok(listing) => listing.get(&server_fqn).cloned(),
-            Err(e) => return self.failed(fqn.clone(), fqn, e),
+            Err(e) => return Prepared::Settled(self.failed(fqn.clone(), fqn, e)),
         };
         self.quality.note_latest(
             &server_fqn,
@@ -230,25 +388,20 @@ impl Shared {
                 .and_then(|s| s.pointer("/testCaseResult/timestamp"))
                 .and_then(Value::as_i64),
         );
-        if let Some(stored) = stored.filter(|s| same_test_case(s, &request)) {
-            let id = stored.get("id").and_then(Value::as_str);
-            self.remember_id(EntityKind::TestCase, &server_fqn, id);
-            lock(&self.summary).records += 1;
-            self.quality.remember(&fqn, &server_fqn);
-            return Outcome::one(fqn, Ok(()));
-        }
-        match self
-            .client
-            .put_entity(EntityKind::TestCase, &server_fqn, &request)
-            .await
-        {
-            Ok(w) => {
-                self.remember_id(EntityKind::TestCase, &server_fqn, w.id.as_deref());
-                self.count_write(&w);
+        match stored {
+            Some(stored) if same_test_case(&stored, &request) => {
+                let id = stored.get("id").and_then(Value::as_str);
+                self.remember_id(EntityKind::TestCase, &server_fqn, id);
+                lock(&self.summary).records += 1;
                 self.quality.remember(&fqn, &server_fqn);
-                Outcome::one(fqn, Ok(()))
+                Prepared::Settled(Outcome::one(fqn, Ok(())))
             }
-            Err(e) => self.failed(fqn.clone(), fqn, e),
+            stored => Prepared::Write(TestCaseWrite {
+                fqn,
+                server_fqn,
+                request,
+                stored: stored.is_some(),
+            }),
         }
     }
 
@@ -322,14 +475,20 @@ impl Shared {
 
 impl Shared {
     /// The test cases on a table and its columns as the server holds them, by FQN,
-    /// read once per run.
+    /// read once per run (and not at all for a table without a test suite).
     async fn stored_test_cases(
         &self,
-        table_fqn: &str,
+        table: &TableState,
     ) -> Result<Arc<HashMap<String, Value>>, ClientError> {
+        let table_fqn = table.fqn.as_str();
         self.quality
             .stored
             .get_or_read(table_fqn, || async {
+                // Test cases belong to the table's basic test suite, made with the
+                // first one: a table read without a suite has none to list.
+                if table.entity.get("testSuite").is_none_or(Value::is_null) {
+                    return Ok(HashMap::new());
+                }
                 let link = TableLink {
                     table: table_fqn,
                     column: None,

@@ -22,8 +22,9 @@ use super::work::{Shared, lock};
 use crate::client::{Include, OmClient};
 use crate::error::ClientError;
 
-/// The fields a table is read with: what updates, lineage and test cases need.
-pub(crate) const TABLE_FIELDS: &str = "columns,tags,owners,dataModel";
+/// The fields a table is read with: what updates, lineage and test cases need
+/// (`testSuite`: whether it has test cases to list at all).
+pub(crate) const TABLE_FIELDS: &str = "columns,tags,owners,dataModel,testSuite";
 
 /// A table as the server holds it.
 #[derive(Debug, Clone, PartialEq)]
@@ -89,6 +90,14 @@ impl<T> ReadOnce<T> {
         cell.get_or_try_init(|| async { read().await.map(Arc::new) })
             .await
             .cloned()
+    }
+
+    /// Keeps `value` as the answer for `key` unless one was read (or is being
+    /// read): what another read told about `key`.
+    pub(crate) fn offer(&self, key: &str, value: T) {
+        let cell = Arc::clone(lock(&self.cells).entry(key.to_string()).or_default());
+        // A read in progress or done wins.
+        let _ = cell.set(Arc::new(value));
     }
 
     /// The listing of `key` if it was read.

@@ -47,7 +47,7 @@ impl fmt::Debug for SinkOptions {
 /// | key | default | meaning |
 /// |---|---|---|
 /// | `concurrency` | 16 | writes in flight at once (1..=256) |
-/// | `bulk` | true | use `PUT {collection}/bulk` for databases, schemas and tables when the server has it |
+/// | `bulk` | true | use `PUT {collection}/bulk` for databases, schemas and tables, and `createMany` for test cases, when the server has them |
 /// | `bulkSize` (or OpenMetadata's `bulk_sink_batch_size`) | 100 | siblings per bulk call (1..=1000) |
 /// | `markDeletedMaxPercent` | 50 | refuse mark-deleted in a scope when more than this share of the server's entities would go |
 /// | `markDeletedMinScopeSize` | 5 | scopes with fewer entities skip the share check, unless they would be emptied |

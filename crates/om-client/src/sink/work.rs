@@ -190,6 +190,15 @@ impl Outcome {
             ..Outcome::default()
         }
     }
+
+    /// Adds what another part of the same task did.
+    pub(crate) fn absorb(&mut self, other: Outcome) {
+        self.settled.extend(other.settled);
+        self.requeue.extend(other.requeue);
+        if self.fatal.is_none() {
+            self.fatal = other.fatal;
+        }
+    }
 }
 
 /// A small map of entity ids by (kind, FQN), for lineage ends written or looked up
@@ -248,6 +257,10 @@ impl Shared {
         match work {
             Work::Service { kind, fqn, request } => self.service(kind, fqn, request).await,
             Work::Entity { kind, fqn, request } => self.entity(kind, fqn, request).await,
+            Work::Batch {
+                kind: EntityKind::TestCase,
+                items,
+            } => self.test_case_batch(items).await,
             Work::Batch { kind, items } => self.batch(kind, items).await,
             Work::Status { pipeline, status } => self.status(pipeline, status).await,
             Work::Lineage { from, to, details } => self.lineage(from, to, details).await,

@@ -1,10 +1,10 @@
 //! Parse time and peak memory of a large manifest.
 //!
 //! ```text
-//! cargo run --release -p dbt-artifacts --example bench             # ~100 MB, 5 runs
-//! cargo run --release -p dbt-artifacts --example bench -- --mb 250 --runs 3
-//! cargo run --release -p dbt-artifacts --example bench -- --parse path/to/manifest.json
-//! cargo run --release -p dbt-artifacts --example bench -- --generate /tmp/m.json --mb 100
+//! cargo run --release -p dbt-artifacts --example manifest_bench             # ~100 MB, 5 runs
+//! cargo run --release -p dbt-artifacts --example manifest_bench -- --mb 250 --runs 3
+//! cargo run --release -p dbt-artifacts --example manifest_bench -- --parse path/to/manifest.json
+//! cargo run --release -p dbt-artifacts --example manifest_bench -- --generate /tmp/m.json --mb 100
 //! ```
 //!
 //! A synthetic manifest v12 is written to a temporary file: models shaped like

@@ -29,7 +29,7 @@ use omctl_record::EntityKind;
 use reqwest::Method;
 use serde_json::Value;
 
-use futures_util::future::join_all;
+use futures_util::{StreamExt, stream};
 
 use super::lineage::{column_fqn, find_column};
 use super::resolve::{ReadOnce, TableState, columns_of};
@@ -39,6 +39,9 @@ use crate::error::ClientError;
 
 /// Test cases one `createMany` may carry: the server refuses more (HTTP 413).
 pub(crate) const CREATE_MANY_LIMIT: usize = 100;
+
+/// Test cases of one batch prepared at once (each may read its table's listing).
+const PREPARE_AT_ONCE: usize = 4;
 
 /// The fields test cases are listed with: what deciding to skip a write needs.
 const TEST_CASE_FIELDS: &str = "testCaseResult,testDefinition";
@@ -188,12 +191,14 @@ impl Shared {
     /// one fails; a server without the endpoint (404/405) gets single writes for
     /// the rest of the run.
     pub(super) async fn test_case_batch(&self, items: Vec<(String, Value)>) -> Outcome {
-        let prepared = join_all(
-            items
-                .into_iter()
-                .map(|(fqn, request)| self.prepare_test_case(fqn, request)),
-        )
-        .await;
+        // The reads (a table listing, a table's test cases) of a few at once; the
+        // writes below go one after another, so that a batch is one write in
+        // flight, like any other task of the sink's window.
+        let prepared: Vec<Prepared> = stream::iter(items)
+            .map(|(fqn, request)| self.prepare_test_case(fqn, request))
+            .buffered(PREPARE_AT_ONCE)
+            .collect()
+            .await;
         let mut outcome = Outcome::default();
         let mut new = Vec::new();
         let mut singles = Vec::new();
@@ -233,7 +238,8 @@ impl Shared {
             }
         }
         singles.append(&mut new);
-        for o in join_all(singles.into_iter().map(|w| self.put_test_case(w))).await {
+        for write in singles {
+            let o = self.put_test_case(write).await;
             if o.fatal.is_some() {
                 return o;
             }
